@@ -22,7 +22,11 @@ done
 source "$root/scripts/lib/deps.sh"
 ensure_packages "${CALLSIGNAL_BUILD_PACKAGES[@]}" "${CALLSIGNAL_TEST_PACKAGES[@]}"
 
-build="$root/build${sanitize:+-$sanitize}"
+case "$sanitize" in
+  address) build="$root/build-asan" ;;
+  thread) build="$root/build-tsan" ;;
+  *) build="$root/build" ;;
+esac
 build_type=RelWithDebInfo
 [ -n "$sanitize" ] && build_type=Debug
 jobs=$(nproc 2>/dev/null || echo 2)

@@ -6,7 +6,6 @@
 
 #include <catch2/catch.hpp>
 #include <cerrno>
-#include <csignal>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -88,6 +87,17 @@ TEST_CASE("broker on a given port, and a taken port is reported", "[harness]") {
   CHECK(broker->port() == options.port);
   // A port the caller chose is not replaced by another one.
   CHECK_THROWS_WITH(MosquittoBroker::start(options), Contains("in use"));
+}
+
+TEST_CASE("extra_config applies; a broker refusing anonymous clients still starts", "[harness]") {
+  BrokerOptions options;
+  options.extra_config = "allow_anonymous false";
+  auto broker = MosquittoBroker::start(options);
+  UniqueFd fd = connect_loopback(broker->port());
+  write_all(fd.get(), raw_mqtt::connect_packet("harness-anonymous", true));
+  raw_mqtt::Packet connack = raw_mqtt::read_packet(fd.get());
+  CHECK(connack.type == raw_mqtt::kConnack);
+  CHECK_FALSE(raw_mqtt::connack_accepted(connack));
 }
 
 TEST_CASE("broker restart keeps the port and a persistent session's queued messages", "[harness]") {

@@ -76,6 +76,7 @@ TEST_CASE("a subscriber away while 50 messages are published gets all 50 on retu
   REQUIRE(receiver->start().ok());
   REQUIRE(receiver_events.wait_messages(50));
   CHECK(payloads_of(receiver_events.messages.snapshot()) == expected_payloads(50));
+  // The connection event came before the backlog, with the session kept by the broker.
   const auto events = receiver_events.connection.snapshot();
   const auto connected = std::find_if(events.begin(), events.end(),
                                       [](const ConnectionEvent& e) { return e.state == ConnectionState::connected; });

@@ -252,7 +252,8 @@ void MosquittoBroker::write_config() const {
 
 // Mosquitto 2.0.11 logs "running" and only then sets the flag its SIGTERM handler clears: a
 // SIGTERM sent right after the log line is lost and the broker runs on (seen as stop() timing
-// out). A CONNACK comes from the main loop, after that flag is set.
+// out). A CONNACK comes from the main loop, after that flag is set. Any CONNACK will do: a
+// broker configured to refuse anonymous clients is serving too.
 std::string MosquittoBroker::answers_connect() const {
   try {
     if (options_.tls) {
@@ -262,13 +263,14 @@ std::string MosquittoBroker::answers_connect() const {
         probe.client_cert = m.client_cert;
         probe.client_key = m.client_key;
       }
-      return tls_mqtt_probe(port_, probe, kServeCheckTimeout).error;
+      TlsProbeResult result = tls_mqtt_probe(port_, probe, kServeCheckTimeout);
+      return result.connack_code >= 0 ? std::string() : result.error;
     }
     Deadline deadline(kServeCheckTimeout);
     UniqueFd fd = connect_loopback(port_, deadline.remaining());
     write_all(fd.get(), raw_mqtt::connect_packet("callsignal-harness-ready", true), deadline.remaining());
-    if (!raw_mqtt::connack_accepted(raw_mqtt::read_packet(fd.get(), deadline.remaining())))
-      return "CONNECT refused";
+    if (raw_mqtt::read_packet(fd.get(), deadline.remaining()).type != raw_mqtt::kConnack)
+      return "the reply to CONNECT is not a CONNACK";
     write_all(fd.get(), raw_mqtt::disconnect_packet(), deadline.remaining());
     return {};
   } catch (const std::exception& e) {

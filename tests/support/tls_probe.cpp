@@ -142,8 +142,13 @@ TlsProbeResult tls_mqtt_probe(std::uint16_t port, const TlsProbeOptions& options
       return result;
     connack.append(buf, static_cast<std::size_t>(got));
   }
-  if (connack != std::string("\x20\x02\x00\x00", 4)) {
-    result.error = "unexpected reply to CONNECT (not an accepting CONNACK)";
+  if (connack[0] != '\x20' || connack[1] != '\x02') {
+    result.error = "the reply to CONNECT is not a CONNACK";
+    return result;
+  }
+  result.connack_code = static_cast<unsigned char>(connack[3]);
+  if (result.connack_code != 0) {
+    result.error = "CONNACK refused the connection, return code " + std::to_string(result.connack_code);
     return result;
   }
   result.ok = true;

@@ -132,31 +132,37 @@ void on_disconnect_done5(void* context, MQTTAsync_successData5*) { on_disconnect
 void on_disconnect_failed(void* context, MQTTAsync_failureData*) { on_disconnect_done(context, nullptr); }
 void on_disconnect_failed5(void* context, MQTTAsync_failureData5*) { on_disconnect_done(context, nullptr); }
 
+void publish_result(void* context, int token, const Status& status) {
+  auto* client = static_cast<PahoClient*>(context);
+  client->events().on_publish_result(client->generation(), token, status);
+}
+
 void on_publish_success(void* context, MQTTAsync_successData* response) {
-  static_cast<PahoClient*>(context)->events().on_publish_result(response ? response->token : 0, Status::success());
+  publish_result(context, response ? response->token : 0, Status::success());
 }
 void on_publish_success5(void* context, MQTTAsync_successData5* response) {
-  auto& events = static_cast<PahoClient*>(context)->events();
   if (response && response->reasonCode >= MQTTREASONCODE_UNSPECIFIED_ERROR) {
-    events.on_publish_result(response->token, Status::error(Errc::broker_error, std::string("publish refused: ") +
-                                                                                    MQTTReasonCode_toString(response->reasonCode)));
+    publish_result(context, response->token,
+                   Status::error(Errc::broker_error,
+                                 std::string("publish refused: ") + MQTTReasonCode_toString(response->reasonCode)));
     return;
   }
-  events.on_publish_result(response ? response->token : 0, Status::success());
+  publish_result(context, response ? response->token : 0, Status::success());
 }
 void on_publish_failure(void* context, MQTTAsync_failureData* response) {
-  static_cast<PahoClient*>(context)->events().on_publish_result(
-      response ? response->token : 0,
-      Status::error(Errc::broker_error, describe_failure(response ? response->message : nullptr, response ? response->code : -1, "")));
+  publish_result(context, response ? response->token : 0,
+                 Status::error(Errc::broker_error, describe_failure(response ? response->message : nullptr,
+                                                                    response ? response->code : -1, "")));
 }
 void on_publish_failure5(void* context, MQTTAsync_failureData5* response) {
-  static_cast<PahoClient*>(context)->events().on_publish_result(
-      response ? response->token : 0,
-      Status::error(Errc::broker_error, describe_failure(response ? response->message : nullptr, response ? response->code : -1, "")));
+  publish_result(context, response ? response->token : 0,
+                 Status::error(Errc::broker_error, describe_failure(response ? response->message : nullptr,
+                                                                    response ? response->code : -1, "")));
 }
 
 void on_connection_lost(void* context, char* cause) {
-  static_cast<PahoClient*>(context)->events().on_connection_lost(cause ? cause : "connection lost");
+  auto* client = static_cast<PahoClient*>(context);
+  client->events().on_connection_lost(client->generation(), cause ? cause : "connection lost");
 }
 
 int on_message_arrived(void* context, char* topic, int topic_length, MQTTAsync_message* message) {
@@ -181,8 +187,9 @@ int on_ssl_error(const char* text, std::size_t size, void* context) {
 }  // namespace
 
 Result<std::unique_ptr<PahoClient>> PahoClient::create(const std::string& first_uri, const std::string& client_id,
-                                                       MqttVersion version, PahoEvents& events) {
-  std::unique_ptr<PahoClient> client(new PahoClient(events, version));
+                                                       MqttVersion version, PahoEvents& events,
+                                                       std::uint64_t generation) {
+  std::unique_ptr<PahoClient> client(new PahoClient(events, version, generation));
   MQTTAsync_createOptions options = MQTTAsync_createOptions_initializer;
   options.MQTTVersion = version == MqttVersion::v5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
   options.sendWhileDisconnected = 0;  // offline messages wait in our own durable outbox
@@ -196,7 +203,8 @@ Result<std::unique_ptr<PahoClient>> PahoClient::create(const std::string& first_
   return client;
 }
 
-PahoClient::PahoClient(PahoEvents& events, MqttVersion version) : events_(events), version_(version) {}
+PahoClient::PahoClient(PahoEvents& events, MqttVersion version, std::uint64_t generation)
+    : events_(events), version_(version), generation_(generation) {}
 
 PahoClient::~PahoClient() {
   if (handle_) {

@@ -33,8 +33,9 @@ class PahoEvents {
   virtual void on_connect_result(std::uint64_t tag, const Status& status, bool session_present) = 0;
   virtual void on_subscribe_result(std::uint64_t tag, const Status& status) = 0;
   virtual void on_disconnect_result(std::uint64_t tag) = 0;
-  virtual void on_publish_result(int token, const Status& status) = 0;
-  virtual void on_connection_lost(const std::string& cause) = 0;
+  // `generation` is the one the PahoClient was created with: tokens are per handle.
+  virtual void on_publish_result(std::uint64_t generation, int token, const Status& status) = 0;
+  virtual void on_connection_lost(std::uint64_t generation, const std::string& cause) = 0;
   // Return true to acknowledge (PUBACK), false to have the broker deliver it again later.
   virtual bool on_message(PahoMessage&& message) = 0;
 };
@@ -54,10 +55,13 @@ struct ConnectParams {
 
 class PahoClient {
  public:
-  // Creates the handle (no persistence: the session keeps its own durable outbox).
-  // Errors: internal with Paho's message.
+  // Creates the handle (no persistence: the session keeps its own durable outbox). The session
+  // uses one handle per connection attempt, so that Paho never retransmits in-flight messages
+  // itself (its retry path reads freed topics in 1.3.12 under ASan); `generation` tells events of
+  // an earlier handle apart. Errors: internal with Paho's message.
   static Result<std::unique_ptr<PahoClient>> create(const std::string& first_uri, const std::string& client_id,
-                                                    MqttVersion version, PahoEvents& events);
+                                                    MqttVersion version, PahoEvents& events,
+                                                    std::uint64_t generation);
   // Destroys the handle. Paho waits for a running callback, then fails every pending call
   // synchronously on this thread (PahoEvents results with Errc::closed-like failures); afterwards no
   // PahoEvents call is made. Never call from a Paho thread.
@@ -76,15 +80,17 @@ class PahoClient {
   // Internal: state shared with the C callbacks.
   struct CallContext;
   PahoEvents& events() { return events_; }
+  std::uint64_t generation() const { return generation_; }
   void note_tls_error(const char* text, std::size_t size);
   void release(CallContext* context);
 
  private:
-  PahoClient(PahoEvents& events, MqttVersion version);
+  PahoClient(PahoEvents& events, MqttVersion version, std::uint64_t generation);
   CallContext* new_context(std::uint64_t tag);
 
   PahoEvents& events_;
   MqttVersion version_;
+  std::uint64_t generation_;
   void* handle_ = nullptr;  // MQTTAsync
   std::mutex mu_;           // guards contexts_ and tls_error_ (touched from Paho threads)
   std::set<CallContext*> contexts_;

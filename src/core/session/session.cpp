@@ -96,10 +96,17 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
         credentials_(std::move(credentials)),
         backoff_(config_.backoff, std::random_device{}()) {}
 
-  Status init_paho() {
-    auto paho = PahoClient::create(config_.broker_uris.front(), client_id_, config_.mqtt_version, *this);
+  // Creates the Paho handle for the next connection attempt. Each attempt gets a fresh one, so
+  // Paho never retransmits in-flight messages itself: whatever was in flight goes back to the
+  // outbox queue first and is sent again on the new connection (receivers deduplicate by id).
+  Status renew_paho() {
+    requeue_inflight();
+    paho_.reset();  // MQTTAsync_destroy; results for the old handle's tokens are ignored
+    auto paho = PahoClient::create(config_.broker_uris.front(), client_id_, config_.mqtt_version, *this,
+                                   ++paho_generation_);
     if (!paho.ok()) return paho.status();
     paho_ = std::move(paho).value();
+    paho_fresh_ = true;
     return Status::success();
   }
 
@@ -216,11 +223,15 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
   void on_disconnect_result(std::uint64_t tag) override {
     run([this, tag] { handle_disconnect_result(tag); });
   }
-  void on_publish_result(int token, const Status& status) override {
-    run([this, token, status] { handle_publish_result(token, status); });
+  void on_publish_result(std::uint64_t generation, int token, const Status& status) override {
+    run([this, generation, token, status] {
+      if (generation == paho_generation_) handle_publish_result(token, status);
+    });
   }
-  void on_connection_lost(const std::string& cause) override {
-    run([this, cause] { handle_connection_lost(cause); });
+  void on_connection_lost(std::uint64_t generation, const std::string& cause) override {
+    run([this, generation, cause] {
+      if (generation == paho_generation_) handle_connection_lost(cause);
+    });
   }
   bool on_message(PahoMessage&& message) override {
     InboundMessage inbound{std::move(message.topic), std::move(message.payload), message.retained, message.dup};
@@ -334,6 +345,13 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
   }
 
   void connect(std::uint64_t tag) {
+    if (!paho_fresh_) {
+      if (Status s = renew_paho(); !s.ok()) {
+        attempt_failed(s);
+        return;
+      }
+    }
+    paho_fresh_ = false;
     ConnectParams params;
     params.uris = config_.broker_uris;
     params.keepalive = config_.keepalive;
@@ -377,6 +395,7 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
       return;
     }
     session_present_ = session_present;
+    awaiting_suback_ = true;  // the broker may send queued messages before the SUBACK
     std::vector<std::string> filters;
     if (config_.profile == BrokerProfile::generic) filters.push_back(topics_.p2p);
     filters.insert(filters.end(), config_.extra_subscriptions.begin(), config_.extra_subscriptions.end());
@@ -411,11 +430,6 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.connects;
     }
-    if (!session_present_) {
-      // The broker has no session: Paho failed our in-flight publishes already; whatever is left
-      // in the window is sent again so that nothing waits for an acknowledgement that cannot come.
-      requeue_inflight();
-    }
     if (config_.presence.enabled) {
       send_direct(topics_.status, presence_payload(config_.presence.online_payload, "online", client_id_));
     }
@@ -424,6 +438,7 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
     event.session_present = session_present_;
     event.broker_uri = config_.broker_uris.front();
     notify([&](SessionListener& l) { l.on_connection(event); });
+    release_held_messages();
     pump();
   }
 
@@ -452,6 +467,7 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
     event.attempt = backoff_.failures();
     event.retry_in = delay;
     notify([&](SessionListener& l) { l.on_connection(event); });
+    release_held_messages();
   }
 
   void retry_now() {
@@ -490,6 +506,7 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
     event.reason = Errc::not_connected;
     event.detail = why;
     notify([&](SessionListener& l) { l.on_connection(event); });
+    release_held_messages();
     if (!paho_->disconnect(std::chrono::milliseconds(0), tag).ok()) {
       reconnect_after_drop_tag_ = 0;
       begin_attempt();
@@ -567,13 +584,6 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
       resend_.insert(entry.seq);
       return false;
     }
-    // A token still mapped belongs to a message whose result never came (a dropped session):
-    // that message goes back to the resend set.
-    if (auto stale = token_to_seq_.find(token.value()); stale != token_to_seq_.end()) {
-      inflight_.erase(stale->second);
-      resend_.insert(stale->second);
-      token_to_seq_.erase(stale);
-    }
     inflight_[entry.seq] = token.value();
     token_to_seq_[token.value()] = entry.seq;
     {
@@ -646,7 +656,20 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
 
   // --- Inbound ------------------------------------------------------------------------------
 
+  // Messages that arrive between CONNACK and SUBACK wait for the connection event, so the app
+  // always learns of the connection (and whether the session was kept) before its backlog.
+  void release_held_messages() {
+    awaiting_suback_ = false;
+    std::vector<InboundMessage> held;
+    held.swap(held_);
+    for (const InboundMessage& message : held) deliver(message);
+  }
+
   void deliver(const InboundMessage& message) {
+    if (awaiting_suback_) {
+      held_.push_back(message);
+      return;
+    }
     if (message.topic.rfind(kTokenExpireNoticeTopic, 0) == 0) {
       notify([&](SessionListener& l) { l.on_token_notice(TokenNotice::expiring, message.payload); });
       return;
@@ -668,7 +691,7 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
     cancel_timer(retry_timer_);
     cancel_timer(deadline_timer_);
     ++attempt_tag_;
-    if (state_loop_ != ConnectionState::connected) {
+    if (!paho_ || state_loop_ != ConnectionState::connected) {
       finish_teardown();
       return;
     }
@@ -727,10 +750,14 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
 
   // Event thread only.
   std::unique_ptr<PahoClient> paho_;
+  std::uint64_t paho_generation_ = 0;
+  bool paho_fresh_ = false;  // paho_ has not been asked to connect yet
   Backoff backoff_;
   ConnectionState state_loop_ = ConnectionState::idle;
   bool torn_down_loop_ = false;
   bool session_present_ = false;
+  bool awaiting_suback_ = false;
+  std::vector<InboundMessage> held_;
   std::uint64_t attempt_tag_ = 0;
   std::uint64_t reconnect_after_drop_tag_ = 0;
   std::uint64_t teardown_tag_ = 0;
@@ -768,7 +795,9 @@ Result<std::unique_ptr<Session>> Session::create(SessionConfig config, SessionLi
   auto core = std::make_shared<Core>(std::move(config), std::move(client_id).value(), std::move(topics),
                                      std::move(brokers), std::move(credentials).value(), std::move(outbox).value(),
                                      listener, std::move(loop), gate);
-  if (Status s = core->init_paho(); !s.ok()) return s;
+  // Created here rather than at the first connect, so that a client id or URI Paho refuses is
+  // reported by create().
+  if (Status s = core->renew_paho(); !s.ok()) return s;
   return std::unique_ptr<Session>(new Session(std::move(core)));
 }
 
