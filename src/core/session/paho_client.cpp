@@ -132,8 +132,21 @@ void on_disconnect_done5(void* context, MQTTAsync_successData5*) { on_disconnect
 void on_disconnect_failed(void* context, MQTTAsync_failureData*) { on_disconnect_done(context, nullptr); }
 void on_disconnect_failed5(void* context, MQTTAsync_failureData5*) { on_disconnect_done(context, nullptr); }
 
+// Handles whose dangling in-flight publication must never be freed again (see ~PahoClient).
+// Reachable from a global, so LeakSanitizer does not count them.
+std::mutex parked_mu;
+std::vector<MQTTAsync>* parked_handles = new std::vector<MQTTAsync>();
+
+int orphan_message_arrived(void*, char* topic, int, MQTTAsync_message* message) {
+  MQTTAsync_freeMessage(&message);
+  MQTTAsync_free(topic);
+  return 1;
+}
+
 void publish_result(void* context, int token, const Status& status) {
   auto* client = static_cast<PahoClient*>(context);
+  // MQTTAsync_processCommand reports a failed write of a new PUBLISH with token 0 (1.3.12).
+  if (token == 0 && !status.ok()) client->mark_publish_write_failed();
   client->events().on_publish_result(client->generation(), token, status);
 }
 
@@ -209,7 +222,18 @@ PahoClient::PahoClient(PahoEvents& events, MqttVersion version, std::uint64_t ge
 PahoClient::~PahoClient() {
   if (handle_) {
     MQTTAsync handle = as_handle(handle_);
-    MQTTAsync_destroy(&handle);
+    // Paho 1.3.12 (still upstream): when the write of a QoS1 PUBLISH fails, processCommand frees
+    // the command's topic and payload while the message kept in outboundMsgs still points at
+    // them. A reconnect of this handle would resend them (use after free); MQTTAsync_destroy frees
+    // them again (MQTTProtocol_freeClient -> removePublication), by then often someone else's
+    // block. Such a handle is detached and parked for the life of the process instead.
+    if (publish_write_failed_ &&
+        MQTTAsync_setCallbacks(handle, nullptr, nullptr, orphan_message_arrived, nullptr) == MQTTASYNC_SUCCESS) {
+      std::lock_guard<std::mutex> lock(parked_mu);
+      parked_handles->push_back(handle);
+    } else {
+      MQTTAsync_destroy(&handle);
+    }
   }
   // Paho calls nothing after destroy: contexts of calls that never completed are freed here.
   for (CallContext* context : contexts_) delete context;

@@ -6,6 +6,7 @@
 // implementations must only copy data and hand it to the event loop.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -57,8 +58,11 @@ class PahoClient {
  public:
   // Creates the handle (no persistence: the session keeps its own durable outbox). The session
   // uses one handle per connection attempt, so that Paho never retransmits in-flight messages
-  // itself (its retry path reads freed topics in 1.3.12 under ASan); `generation` tells events of
-  // an earlier handle apart. Errors: internal with Paho's message.
+  // itself: in 1.3.12 a QoS1 PUBLISH whose write fails on a dying socket leaves an in-flight copy
+  // pointing at freed memory, which a reconnect of the same handle would resend (use after free).
+  // Destroying such a handle would free that memory a second time, so ~PahoClient parks it
+  // instead (see there). `generation` tells events of an earlier handle apart.
+  // Errors: internal with Paho's message.
   static Result<std::unique_ptr<PahoClient>> create(const std::string& first_uri, const std::string& client_id,
                                                     MqttVersion version, PahoEvents& events,
                                                     std::uint64_t generation);
@@ -83,6 +87,9 @@ class PahoClient {
   std::uint64_t generation() const { return generation_; }
   void note_tls_error(const char* text, std::size_t size);
   void release(CallContext* context);
+  // Paho 1.3.12 failed a QoS1 publish whose write hit a dead socket (failure with token 0): the
+  // handle's in-flight copy now points at freed topic/payload memory. See ~PahoClient.
+  void mark_publish_write_failed() { publish_write_failed_ = true; }
 
  private:
   PahoClient(PahoEvents& events, MqttVersion version, std::uint64_t generation);
@@ -95,6 +102,7 @@ class PahoClient {
   std::mutex mu_;           // guards contexts_ and tls_error_ (touched from Paho threads)
   std::set<CallContext*> contexts_;
   std::string tls_error_;
+  std::atomic<bool> publish_write_failed_{false};
 };
 
 }  // namespace callsignal
