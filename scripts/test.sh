@@ -4,6 +4,7 @@
 #   scripts/test.sh --sanitize=address   ASan+UBSan build in build-asan/
 #   scripts/test.sh --sanitize=thread    TSan build in build-tsan/
 #   scripts/test.sh -L unit              extra arguments go to ctest (here: only unit tests)
+# A full plain run also fuzzes every libFuzzer target for CALLSIGNAL_FUZZ_SECONDS (10) each.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,7 +14,7 @@ for arg in "$@"; do
   case "$arg" in
     --sanitize=address|--sanitize=thread) sanitize=${arg#--sanitize=} ;;
     --sanitize=*) echo "unknown sanitizer: ${arg#--sanitize=} (address or thread)" >&2; exit 2 ;;
-    -h|--help) sed -n '2,6p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,7p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) ctest_args+=("$arg") ;;
   esac
 done
@@ -41,3 +42,12 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 
 cd "$build"
 ctest --output-on-failure -j "$jobs" --timeout 300 "${ctest_args[@]}"
+
+# Every libFuzzer target gets a short bounded run (clang-14 build with ASan+UBSan) in the plain
+# mode of a full run. CALLSIGNAL_FUZZ_SECONDS=0 skips them; scripts/fuzz.sh runs one for longer.
+fuzz_seconds=${CALLSIGNAL_FUZZ_SECONDS:-10}
+if [ -z "$sanitize" ] && [ ${#ctest_args[@]} -eq 0 ] && [ "$fuzz_seconds" -gt 0 ]; then
+  for target in $(bash "$root/scripts/fuzz.sh" --list); do
+    bash "$root/scripts/fuzz.sh" "$target" "$fuzz_seconds"
+  done
+fi

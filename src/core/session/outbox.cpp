@@ -34,23 +34,29 @@
 #include "core/session/outbox.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <map>
 
-#include "core/common/crc32.h"
+#include "core/common/file_io.h"
 
 namespace callsignal {
 namespace {
 
+using file_io::close_fd;
+using file_io::get_le;
+using file_io::io_error;
+using file_io::put_u32;
+using file_io::put_u64;
+using file_io::put_u8;
+using file_io::write_all;
+
 constexpr std::uint8_t kAdd = 1;
 constexpr std::uint8_t kAck = 2;
-constexpr std::size_t kHeaderBytes = 8;
+constexpr std::size_t kHeaderBytes = file_io::kRecordHeaderBytes;
 constexpr std::size_t kAckBodyBytes = 1 + 8;
 constexpr std::size_t kAddFixedBytes = 1 + 8 + 8 + 4 + 1 + 4 + 4;  // 30
 constexpr std::size_t kMaxTopicBytes = 65535;                        // MQTT's limit
@@ -61,56 +67,30 @@ constexpr std::size_t kMaxBodyBytes = kAddFixedBytes + kMaxTopicBytes + kMaxPayl
 constexpr std::size_t kCompactMinAcked = 1024;
 constexpr std::uint64_t kCompactMinDeadBytes = 8u * 1024 * 1024;
 
-void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
-void put_u32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
-}
-void put_u64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
-}
-
-std::uint64_t get_le(const unsigned char* p, int bytes) {
-  std::uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
 std::size_t add_record_bytes(std::size_t topic, std::size_t payload) {
   return kHeaderBytes + kAddFixedBytes + topic + payload;
 }
 std::size_t add_record_bytes(const OutboxEntry& e) { return add_record_bytes(e.topic.size(), e.payload.size()); }
 
-// Frames a body: length and CRC in front of it. `record` holds 8 placeholder bytes, then the body.
-void seal(std::string& record) {
-  const std::size_t body = record.size() - kHeaderBytes;
-  std::string header;
-  put_u32(header, static_cast<std::uint32_t>(body));
-  put_u32(header, crc32(0, record.data() + kHeaderBytes, body));
-  record.replace(0, kHeaderBytes, header);
-}
-
 void encode_add(std::string& out, const OutboxEntry& e) {
-  std::string record(kHeaderBytes, '\0');
-  record.reserve(add_record_bytes(e));
-  put_u8(record, kAdd);
-  put_u64(record, e.seq);
-  put_u64(record, static_cast<std::uint64_t>(e.created_unix_ms));
-  put_u32(record, e.expiry_s);
-  put_u8(record, e.retain ? 1 : 0);
-  put_u32(record, static_cast<std::uint32_t>(e.topic.size()));
-  record += e.topic;
-  put_u32(record, static_cast<std::uint32_t>(e.payload.size()));
-  record += e.payload;
-  seal(record);
-  out += record;
+  const std::size_t record = file_io::begin_record(out);
+  put_u8(out, kAdd);
+  put_u64(out, e.seq);
+  put_u64(out, static_cast<std::uint64_t>(e.created_unix_ms));
+  put_u32(out, e.expiry_s);
+  put_u8(out, e.retain ? 1 : 0);
+  put_u32(out, static_cast<std::uint32_t>(e.topic.size()));
+  out += e.topic;
+  put_u32(out, static_cast<std::uint32_t>(e.payload.size()));
+  out += e.payload;
+  file_io::seal_record(out, record);
 }
 
 void encode_ack(std::string& out, std::uint64_t seq) {
-  std::string record(kHeaderBytes, '\0');
-  put_u8(record, kAck);
-  put_u64(record, seq);
-  seal(record);
-  out += record;
+  const std::size_t record = file_io::begin_record(out);
+  put_u8(out, kAck);
+  put_u64(out, seq);
+  file_io::seal_record(out, record);
 }
 
 struct Decoded {
@@ -119,9 +99,7 @@ struct Decoded {
 };
 
 // Parses a body whose CRC matched; false when its structure is wrong.
-bool decode(const std::string& body, Decoded* out) {
-  const auto* p = reinterpret_cast<const unsigned char*>(body.data());
-  const std::size_t n = body.size();
+bool decode(const unsigned char* p, std::size_t n, Decoded* out) {
   if (n < kAckBodyBytes) return false;
   out->type = p[0];
   out->entry.seq = get_le(p + 1, 8);
@@ -137,68 +115,9 @@ bool decode(const std::string& body, Decoded* out) {
   const std::size_t payload_at = 26 + topic_size;
   const std::size_t payload_size = get_le(p + payload_at, 4);
   if (payload_size != n - kAddFixedBytes - topic_size) return false;
-  out->entry.topic.assign(body, 26, topic_size);
-  out->entry.payload.assign(body, payload_at + 4, payload_size);
+  out->entry.topic.assign(reinterpret_cast<const char*>(p + 26), topic_size);
+  out->entry.payload.assign(reinterpret_cast<const char*>(p + payload_at + 4), payload_size);
   return true;
-}
-
-Status io_error(const std::string& path, const char* what, int error) {
-  return Status::error(Errc::io_error, path + ": " + what + ": " + std::strerror(error));
-}
-
-// Reads exactly size bytes at offset; false with errno set on failure (EIO for a short file).
-bool read_at(int fd, std::uint64_t offset, void* data, std::size_t size) {
-  auto* out = static_cast<char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::pread(fd, out, size, static_cast<off_t>(offset));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    if (n == 0) {
-      errno = EIO;
-      return false;
-    }
-    out += n;
-    offset += static_cast<std::uint64_t>(n);
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-// Writes all of data (one write() unless the kernel takes less); false with errno set on failure.
-bool write_all(int fd, const std::string& data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    if (n == 0) {
-      errno = EIO;
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-// mkdir -p with mode 0700 for what it creates.
-bool make_dirs(const std::string& dir, int* error) {
-  for (std::size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
-    const std::string prefix = dir.substr(0, slash);
-    if (!prefix.empty() && ::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) {
-      *error = errno;
-      return false;
-    }
-    if (slash == std::string::npos) return true;
-  }
-}
-
-void close_fd(int& fd) {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
 }
 
 }  // namespace
@@ -236,13 +155,11 @@ struct Outbox::Impl {
 
 Status Outbox::Impl::open_files() {
   int error = 0;
-  if (!make_dirs(dir, &error)) return io_error(dir, "cannot create the directory", error);
+  if (!file_io::make_dirs(dir, &error)) return io_error(dir, "cannot create the directory", error);
   dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) return io_error(dir, "cannot open the directory", errno);
-  if (::flock(dir_fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
-    // Other failures (a file system without locks) are not fatal: the lock is a safety net.
-    return Status::error(Errc::io_error, dir + ": already in use by another outbox (in this or another process)");
-  }
+  Status locked = file_io::lock_exclusive(dir_fd, dir, "another outbox");
+  if (!locked.ok()) return locked;
   const std::string tmp = path + ".tmp";
   if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) return io_error(tmp, "cannot delete a stale file", errno);
 
@@ -252,41 +169,17 @@ Status Outbox::Impl::open_files() {
   if (::fstat(fd, &st) != 0) return io_error(path, "cannot stat", errno);
   if (!S_ISREG(st.st_mode)) return Status::error(Errc::io_error, path + ": not a regular file");
   file_size = static_cast<std::uint64_t>(st.st_size);
-  if (fsync && ::fsync(dir_fd) != 0) return io_error(dir, "cannot fsync the directory", errno);
+  if (fsync && !file_io::sync(dir_fd)) return io_error(dir, "cannot fsync the directory", errno);
   return load();
 }
 
 Status Outbox::Impl::load() {
-  std::uint64_t offset = 0;
-  std::string body;
   Decoded decoded;
-  bool bad = false;
-  std::uint32_t body_size = 0;
-  while (offset < file_size) {
-    unsigned char header[kHeaderBytes];
-    if (file_size - offset < kHeaderBytes) {
-      bad = true;
-      break;
-    }
-    if (!read_at(fd, offset, header, sizeof header)) return io_error(path, "read failed", errno);
-    body_size = static_cast<std::uint32_t>(get_le(header, 4));
-    const auto crc = static_cast<std::uint32_t>(get_le(header + 4, 4));
-    if (body_size < kAckBodyBytes || body_size > kMaxBodyBytes || body_size > file_size - offset - kHeaderBytes) {
-      bad = true;
-      break;
-    }
-    body.resize(body_size);
-    if (!read_at(fd, offset + kHeaderBytes, body.data(), body.size())) return io_error(path, "read failed", errno);
-    if (crc32(0, body.data(), body.size()) != crc || !decode(body, &decoded)) {
-      bad = true;
-      break;
-    }
-    const std::uint64_t record_size = kHeaderBytes + body_size;
+  const auto visit = [&](const unsigned char* body, std::size_t size) {
+    if (!decode(body, size, &decoded)) return false;
+    const std::uint64_t record_size = kHeaderBytes + size;
     if (decoded.type == kAdd) {
-      if (decoded.entry.seq <= last_seq) {  // adds only ever go up: this one is not ours
-        bad = true;
-        break;
-      }
+      if (decoded.entry.seq <= last_seq) return false;  // adds only ever go up: this one is not ours
       last_seq = decoded.entry.seq;
       bytes += decoded.entry.topic.size() + decoded.entry.payload.size();
       live_bytes += record_size;
@@ -303,44 +196,21 @@ Status Outbox::Impl::load() {
       }
       if (decoded.entry.seq > last_seq) last_seq = decoded.entry.seq;  // the compaction watermark
     }
-    offset += record_size;
-  }
-  if (!bad) return Status::success();
-
-  // Count what is lost after the cut: follow the length fields as far as they stay plausible.
-  std::uint64_t at = offset;
-  while (at < file_size) {
-    ++dropped;
-    unsigned char header[4];
-    if (file_size - at < kHeaderBytes || !read_at(fd, at, header, sizeof header)) break;
-    const std::uint64_t size = get_le(header, 4);
-    if (size < kAckBodyBytes || size > kMaxBodyBytes || size > file_size - at - kHeaderBytes) break;
-    at += kHeaderBytes + size;
-  }
-  if (::ftruncate(fd, static_cast<off_t>(offset)) != 0) return io_error(path, "cannot cut off a corrupt tail", errno);
-  if (fsync && ::fsync(fd) != 0) return io_error(path, "fsync failed", errno);
-  file_size = offset;
+    return true;
+  };
+  file_io::ScanResult scan;
+  Status status = file_io::scan_records(fd, path, file_size, kAckBodyBytes, kMaxBodyBytes, visit, &scan);
+  if (!status.ok()) return status;
+  if (scan.dropped_records == 0) return Status::success();
+  dropped = scan.dropped_records;
+  status = file_io::truncate_to(fd, path, scan.valid_bytes, fsync);
+  if (!status.ok()) return status;
+  file_size = scan.valid_bytes;
   return Status::success();
 }
 
 Status Outbox::Impl::write_record(const std::string& record) {
-  if (broken) {
-    return Status::error(Errc::io_error, path + ": an earlier write failed and could not be undone; reopen the outbox");
-  }
-  const char* what = "write failed";
-  bool ok = write_all(fd, record);
-  if (ok && fsync && ::fsync(fd) != 0) {
-    what = "fsync failed";
-    ok = false;
-  }
-  if (ok) {
-    file_size += record.size();
-    return Status::success();
-  }
-  const int error = errno;
-  // Cut the partial record off: a torn record in the middle would hide every later one at open.
-  if (::ftruncate(fd, static_cast<off_t>(file_size)) != 0) broken = true;
-  return io_error(path, what, error);
+  return file_io::append_or_undo(fd, path, record, fsync, &file_size, &broken);
 }
 
 void Outbox::Impl::maybe_compact() {
@@ -374,7 +244,7 @@ bool Outbox::Impl::compact() {
     ok = write_all(tmp_fd, chunk);
     new_size += chunk.size();
   }
-  ok = ok && (!fsync || ::fsync(tmp_fd) == 0);
+  ok = ok && (!fsync || file_io::sync(tmp_fd));
   ok = ok && ::rename(tmp.c_str(), path.c_str()) == 0;
   if (!ok) {
     ::close(tmp_fd);
@@ -383,7 +253,7 @@ bool Outbox::Impl::compact() {
   }
   // The rename is done: the new log is in place. A failed directory fsync only means the rename
   // might not survive a power loss, in which case the old log (still valid) comes back.
-  if (fsync) (void)::fsync(dir_fd);
+  if (fsync) (void)file_io::sync(dir_fd);
   close_fd(fd);
   fd = tmp_fd;
   file_size = new_size;
