@@ -169,9 +169,9 @@ class ReluctantGate : public InboundGate {
  public:
   explicit ReluctantGate(int refusals) : refusals_left_(refusals) {}
   EventLog<std::string> offered;
-  bool admit(const InboundMessage& message) noexcept override {
+  Admission admit(InboundMessage& message) noexcept override {
     offered.push(message.payload);
-    return refusals_left_.fetch_sub(1) <= 0;
+    return refusals_left_.fetch_sub(1) <= 0 ? Admission::deliver : Admission::retry_later;
   }
 
  private:

@@ -104,6 +104,9 @@ Envelope sample(MessageType type) {
     case MessageType::error:
       b.set_string("code", "unknown_call").set_string("message", "no such call").set_string("reply_to", fresh_id());
       break;
+    case MessageType::ack:
+      b.set_string_list("ids", {fresh_id(), fresh_id()});
+      break;
     case MessageType::end_for_all:
     case MessageType::token_renewal_request:
     case MessageType::drain:

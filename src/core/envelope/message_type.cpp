@@ -36,6 +36,7 @@ constexpr std::array<TypeInfo, kMessageTypeCount> kTypes{{
     {"status", Direction::uplink, false},
     {"error", Direction::downlink, false},
     {"drain", Direction::loopback, false},
+    {"ack", Direction::uplink, false},
 }};
 
 const TypeInfo* info(MessageType type) noexcept {

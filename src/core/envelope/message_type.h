@@ -30,9 +30,10 @@ enum class MessageType : int {
   status = 19,
   error = 20,
   drain = 21,
+  ack = 22,
 };
 
-inline constexpr int kMessageTypeCount = 22;
+inline constexpr int kMessageTypeCount = 23;
 
 // Who sends a type to whom.
 enum class Direction {

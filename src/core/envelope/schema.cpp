@@ -52,6 +52,7 @@ enum class Kind {
   integer,          // int64, min..max
   boolean,
   identifier_list,  // array of identifiers, min..max entries
+  message_id_list,  // array of message ids, min..max entries
   string_map,       // object of string values, at most max entries, keys 1..64 bytes
   object,           // any object (app data)
 };
@@ -160,6 +161,9 @@ constexpr FieldRule kStatus[] = {
     {"state", Kind::choice, true, 0, 0, kPresenceChoices},
     {"user", Kind::identifier, false},
 };
+constexpr FieldRule kAck[] = {
+    {"ids", Kind::message_id_list, true, 1, kList},
+};
 constexpr FieldRule kError[] = {
     {"code", Kind::text, true, 1, 64},
     {"message", Kind::text, false, 0, 1024},
@@ -196,6 +200,7 @@ constexpr std::array<Schema, kMessageTypeCount> kSchemas{{
     schema_of(kStatus),              // status
     schema_of(kError),               // error
     kNoFields,                       // drain
+    schema_of(kAck),                 // ack
 }};
 
 // The most fields any schema has: sized for the per-call lookup table in validate_body.
@@ -244,6 +249,14 @@ EnvelopeStatus check_identifier(const rapidjson::Value& v, const Where& where) {
   return EnvelopeStatus::success();
 }
 
+EnvelopeStatus check_message_id(const rapidjson::Value& v, const Where& where) {
+  if (!v.IsString()) return error(EnvelopeError::wrong_type, where, "must be a string");
+  if (!is_valid_message_id(view(v))) {
+    return error(EnvelopeError::bad_value, where, "must be 32 lowercase hex characters");
+  }
+  return EnvelopeStatus::success();
+}
+
 EnvelopeStatus check_string_map(const rapidjson::Value& v, const FieldRule& rule, const Where& where) {
   if (!v.IsObject()) return error(EnvelopeError::wrong_type, where, "must be an object of strings");
   if (static_cast<std::int64_t>(v.MemberCount()) > rule.max) {
@@ -277,11 +290,7 @@ EnvelopeStatus check_field(const rapidjson::Value& v, const FieldRule& rule) {
     case Kind::identifier:
       return check_identifier(v, where);
     case Kind::message_id:
-      if (!v.IsString()) return error(EnvelopeError::wrong_type, where, "must be a string");
-      if (!is_valid_message_id(view(v))) {
-        return error(EnvelopeError::bad_value, where, "must be 32 lowercase hex characters");
-      }
-      return EnvelopeStatus::success();
+      return check_message_id(v, where);
     case Kind::choice: {
       if (!v.IsString()) return error(EnvelopeError::wrong_type, where, "must be a string");
       for (std::size_t i = 0; i < rule.choices.count; ++i) {
@@ -303,14 +312,17 @@ EnvelopeStatus check_field(const rapidjson::Value& v, const FieldRule& rule) {
     case Kind::boolean:
       if (!v.IsBool()) return error(EnvelopeError::wrong_type, where, "must be true or false");
       return EnvelopeStatus::success();
-    case Kind::identifier_list: {
+    case Kind::identifier_list:
+    case Kind::message_id_list: {
       if (!v.IsArray()) return error(EnvelopeError::wrong_type, where, "must be an array of strings");
       const auto n = static_cast<std::int64_t>(v.Size());
       if (n < rule.min || n > rule.max) {
         return error(EnvelopeError::bad_value, where, "must hold " + range(rule.min, rule.max) + " entries");
       }
       for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-        EnvelopeStatus item = check_identifier(v[i], where.item(static_cast<long>(i)));
+        const Where item_where = where.item(static_cast<long>(i));
+        EnvelopeStatus item = rule.kind == Kind::identifier_list ? check_identifier(v[i], item_where)
+                                                                 : check_message_id(v[i], item_where);
         if (!item.ok()) return item;
       }
       return EnvelopeStatus::success();

@@ -234,12 +234,18 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
     });
   }
   bool on_message(PahoMessage&& message) override {
-    InboundMessage inbound{std::move(message.topic), std::move(message.payload), message.retained, message.dup};
+    InboundMessage inbound{std::move(message.topic), std::move(message.payload), message.retained, message.dup, {}};
     // Paho has sent the PUBACK already: from here on this process holds the only copy.
-    if (gate_ && !gate_->admit(inbound)) {
+    const Admission admission = gate_ ? gate_->admit(inbound) : Admission::deliver;
+    if (admission == Admission::retry_later) {
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.refused_by_gate;
       return false;  // Paho keeps it and offers it again
+    }
+    if (admission == Admission::drop) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.dropped_by_gate;
+      return true;
     }
     if (closing_) {
       std::lock_guard<std::mutex> lock(mu_);

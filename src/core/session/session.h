@@ -58,6 +58,9 @@ struct InboundMessage {
   std::string payload;
   bool retained = false;
   bool dup = false;  // informational only: a re-sent QoS1 message may arrive again with dup=0
+  // Whatever the InboundGate attached while admitting it (the message filter attaches the
+  // decoded envelope); null without a gate. Shared, immutable.
+  std::shared_ptr<const void> attachment;
 };
 
 // Alibaba Cloud system notices about the auth token.
@@ -69,15 +72,21 @@ enum class TokenNotice { expiring, invalid };
 // so the broker forgets a message as soon as it reaches this process. The gate is where the
 // message must be recorded durably, within microseconds of arriving; end-to-end acks of the
 // protocol (the device's "ringing") cover the remaining window.
+enum class Admission {
+  deliver,      // durably recorded: deliver it to the listener
+  drop,         // refused (invalid, forged, expired, duplicate): counted by the gate, not delivered
+  retry_later,  // cannot be recorded now: Paho keeps it in memory and offers it again
+};
+
 class InboundGate {
  public:
   virtual ~InboundGate() = default;
-  // Runs on Paho's receive thread, which serves every client in the process: keep it short,
-  // do not call into the Session, Paho or app code. Return true once the message is durably
-  // recorded; it is then delivered to the listener, unless close() has begun (the gate's record
-  // is then the only copy: replay it on the next start). Return false when it cannot be recorded
-  // now: Paho keeps it in memory and offers it again on the connection's next activity.
-  virtual bool admit(const InboundMessage& message) noexcept = 0;
+  // Runs on Paho's receive thread, which serves every client in the process: keep it short, and
+  // call no app code and no Paho function (Session::publish is allowed: it only appends to the
+  // outbox). The gate may set message.attachment. A message admitted for delivery reaches the
+  // listener, unless close() has begun: the gate's record is then the only copy, to replay on
+  // the next start. retry_later: Paho offers it again on the connection's next activity.
+  virtual Admission admit(InboundMessage& message) noexcept = 0;
 };
 
 // Callbacks: all on the session's event loop thread, serially. The listener must outlive the
@@ -113,7 +122,8 @@ struct SessionStats {
   std::uint64_t expired = 0;            // outbox entries dropped unsent
   std::uint64_t outbox_full = 0;        // publish() refusals
   std::uint64_t received = 0;           // inbound messages delivered to the listener
-  std::uint64_t refused_by_gate = 0;    // gate refusals (each is offered again later)
+  std::uint64_t dropped_by_gate = 0;    // Admission::drop (the gate counts the reasons)
+  std::uint64_t refused_by_gate = 0;    // Admission::retry_later (each is offered again later)
   std::uint64_t dropped_at_close = 0;   // admitted while closing, not delivered (the gate has them)
   std::size_t outbox_pending = 0;
   std::size_t inflight = 0;
