@@ -1,0 +1,100 @@
+// Backlog drain against a real broker: a device that comes back to a queued invite and its
+// cancel never rings; it gets a missed call, and the call that is still live rings.
+#include <catch2/catch.hpp>
+
+#include "core/client/device_inbox.h"
+#include "integration/session_fixtures.h"
+#include "support/frames.h"
+#include "support/shared_broker.h"
+#include "support/temp_dir.h"
+
+using namespace callsignal;
+using namespace callsignal::test;
+
+namespace {
+
+struct AppEvents : InboxListener {
+  EventLog<Envelope> envelopes;
+  EventLog<MissedCall> missed;
+  EventLog<ConnectionEvent> connection;
+  void on_envelope(const Envelope& message, bool) override { envelopes.push(message); }
+  void on_missed_call(const MissedCall& call) override { missed.push(call); }
+  void on_connection(const ConnectionEvent& event) override { connection.push(event); }
+};
+
+// A device: filter (with the service's key), inbox and session, wired as the client wires them.
+struct Device {
+  std::shared_ptr<EventLoop> loop = EventLoop::create("device");
+  std::unique_ptr<MessageFilter> filter;
+  std::unique_ptr<DeviceInbox> inbox;
+  std::unique_ptr<Session> session;
+  std::atomic<Session*> live{nullptr};
+
+  Device(const SessionConfig& config, const Signer& service_key, AppEvents& app) {
+    FilterConfig filter_config;
+    filter_config.data_dir = config.data_dir;
+    filter_config.client_id = config.group_id + "@@@" + config.device_id;
+    REQUIRE(filter_config.trusted_keys.add_base64(service_key.key_id(), service_key.public_key_base64()).ok());
+    filter_config.on_recorded = [this](const Envelope& m) {
+      if (Session* s = live.load()) DeviceInbox::ack_recorded(*s, m);
+    };
+    filter = MessageFilter::open(std::move(filter_config)).value();
+    inbox = std::make_unique<DeviceInbox>(*filter, app);
+    session = make_session(config, *inbox, loop, filter.get());
+    inbox->attach(*session, loop);
+    live = session.get();
+    inbox->replay_undelivered();
+    REQUIRE(session->start().ok());
+  }
+  ~Device() {
+    live = nullptr;
+    session.reset();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("an invite cancelled while the device was away never rings: a missed call instead",
+          "[drain][filter]") {
+  const std::string uri = shared_broker_uri();
+  TempDir data;
+  const SessionConfig config = test_config(uri, unique_device("away"), data.path());
+  const std::string client_id = "GID_test@@@" + config.device_id;
+  Signer service_key = Signer::generate("svc-1").value();
+  {
+    AppEvents app;
+    Device first_run(config, service_key, app);  // registers the persistent session
+    REQUIRE(app.connection.wait_for_count(
+        [](const ConnectionEvent& e) { return e.state == ConnectionState::connected; }, 1, kWait));
+  }
+
+  // While the device is away: an invite and its cancel, then an invite that stays live.
+  RecordingListener service_events;
+  auto service = make_session(test_config(uri, unique_device("svc")), service_events);
+  REQUIRE(service->start().ok());
+  const Envelope cancelled_invite = downlink(MessageType::invite, client_id, "c-gone");
+  const Envelope cancel = downlink(MessageType::cancel, client_id, "c-gone");
+  const Envelope live_invite = downlink(MessageType::invite, client_id, "c-live");
+  const std::string p2p = p2p_topic("dl", client_id);
+  for (const Envelope* m : {&cancelled_invite, &cancel, &live_invite}) {
+    REQUIRE(service->publish(p2p, frame_of(*m, &service_key)).ok());
+  }
+  REQUIRE(service_events.published.wait_for_size(3, kWait));
+
+  AppEvents app;
+  Device device(config, service_key, app);
+  REQUIRE(app.missed.wait_for_size(1, kWait));
+  REQUIRE(app.envelopes.wait_for_size(1, kWait));
+  const MissedCall missed = app.missed.snapshot()[0];
+  CHECK(missed.invite.id == cancelled_invite.id);
+  CHECK(missed.ended_by.id == cancel.id);
+  CHECK(missed.reason == MissedReason::cancelled);
+  const auto rang = app.envelopes.snapshot();
+  REQUIRE(rang.size() == 1);
+  CHECK(rang[0].id == live_invite.id);
+  // Nothing is left undelivered in the ledger: a restart replays nothing. (Closing the session
+  // first: it returns once the event thread is done with the callbacks that mark them.)
+  device.live = nullptr;
+  device.session->close();
+  CHECK(device.filter->undelivered().empty());
+}
