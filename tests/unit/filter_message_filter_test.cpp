@@ -145,3 +145,18 @@ TEST_CASE("filter: the service clock estimate decides expiry", "[filter][message
   REQUIRE(f.filter->add_clock_sample(t0, t0 + ahead + 5, t0 + 10));
   CHECK(f.offer(frame_of(invite, &f.signer)) == Admission::deliver);
 }
+
+TEST_CASE("filter: signed stamps raise the service clock estimate, within the future bound", "[filter][message_filter]") {
+  Fixture f;
+  const std::int64_t before = f.filter->service_now();
+  // A fresh message stamped 20 s ahead (within the 30 s future bound): the service clock is ahead.
+  const Envelope ahead = downlink(MessageType::invite, kMe, "c-1", 30'000, now_ms() + 20'000);
+  REQUIRE(f.offer(frame_of(ahead, &f.signer)) == Admission::deliver);
+  CHECK(f.filter->service_now() >= before + 19'000);
+  // An unsigned-but-accepted world (no keys) would not move it: only verified stamps count.
+  Fixture open(false);
+  const std::int64_t open_before = open.filter->service_now();
+  REQUIRE(open.offer(frame_of(downlink(MessageType::invite, kMe, "c-2", 30'000, now_ms() + 20'000), nullptr)) ==
+          Admission::deliver);
+  CHECK(open.filter->service_now() < open_before + 5'000);
+}

@@ -1,5 +1,6 @@
 #include "core/client/device_inbox.h"
 
+#include "core/client/publish_options.h"
 #include "core/envelope/frame.h"
 #include "core/envelope/message_codec.h"
 #include "core/envelope/message_id.h"
@@ -14,8 +15,9 @@ std::int64_t wall_clock_ms() {
       .count();
 }
 
-// A message from this client, as the protocol frames it (unsigned: clients hold no signing key).
-Result<std::string> own_frame(Envelope message) {
+// Stamps and frames a message from this client (unsigned: clients hold no signing key) and
+// publishes it with the MQTT 5 expiry its lifetime gives. Returns the id it got.
+Result<std::string> publish_own(Session& session, const std::string& topic, Envelope message) {
   auto id = new_message_id();
   if (!id.ok()) return id.status();
   message.id = id.value();
@@ -24,7 +26,10 @@ Result<std::string> own_frame(Envelope message) {
   if (!text.ok()) return Status::error(Errc::internal, text.status().message);
   auto frame = encode_frame(text.value());
   if (!frame.ok()) return Status::error(Errc::internal, frame.status().message);
-  return frame.value();
+  const auto options = publish_options_for(message, message.ts_ms);
+  auto seq = session.publish(topic, frame.value(), options.value_or(PublishOptions{}));
+  if (!seq.ok()) return seq.status();
+  return message.id;
 }
 
 }  // namespace
@@ -48,8 +53,7 @@ void DeviceInbox::ack_recorded(Session& session, const Envelope& message) {
   ack.from = session.client_id();
   ack.ttl_ms = 60'000;
   ack.body.set_string_list("ids", {message.id});
-  auto frame = own_frame(std::move(ack));
-  if (frame.ok()) (void)session.publish(session.topics().uplink(kRequestTopic), frame.value());
+  (void)publish_own(session, session.topics().uplink(kRequestTopic), std::move(ack));
 }
 
 std::int64_t DeviceInbox::now_ms() const {
@@ -77,16 +81,9 @@ void DeviceInbox::begin_drain() {
   marker.from = session_->client_id();
   marker.to = session_->client_id();
   marker.ttl_ms = 60'000;
-  auto id = new_message_id();
-  if (!id.ok()) return;
-  marker.id = id.value();
-  marker.ts_ms = wall_clock_ms();
-  auto text = encode_message(marker);
-  if (!text.ok()) return;
-  auto frame = encode_frame(text.value());
-  if (!frame.ok()) return;
-  if (!session_->publish(session_->topics().p2p, frame.value()).ok()) return;  // no marker: no drain
-  handle(drain_.begin(marker.id, now_ms() + config_.drain_deadline.count()));
+  auto marker_id = publish_own(*session_, session_->topics().p2p, std::move(marker));
+  if (!marker_id.ok()) return;  // no marker: no drain, the backlog passes through as it comes
+  handle(drain_.begin(marker_id.value(), now_ms() + config_.drain_deadline.count()));
   drain_timer_ = loop_->post_after(config_.drain_deadline, [this] { on_drain_tick(); });
 }
 

@@ -1,5 +1,6 @@
 #include "core/filter/message_filter.h"
 
+#include <algorithm>
 #include <chrono>
 #include <new>
 
@@ -60,12 +61,14 @@ MessageFilter::Verdict MessageFilter::check_and_record(std::string_view topic, s
   out = std::move(decoded).value();
   const Envelope& message = out.message;
 
-  const Timeliness timeliness = config_.expiry.check(message.ts_ms, message.ttl_ms, service_now());
+  const std::int64_t arrival = config_.local_clock();
+  const Timeliness timeliness = config_.expiry.check(message.ts_ms, message.ttl_ms, service_now_at(arrival));
   if (timeliness != Timeliness::fresh) {
     std::lock_guard<std::mutex> lock(stats_mu_);
     ++(timeliness == Timeliness::expired ? stats_.expired : stats_.from_future);
     return Verdict::refused;
   }
+  if (out.verified) observe_service_stamp(message.ts_ms, arrival);
 
   const std::optional<MessageId> id = MessageId::from_hex(message.id);
   if (!id) {  // decode() validated the id: this cannot happen, but never index with a bad one
@@ -146,10 +149,21 @@ bool MessageFilter::add_clock_sample(std::int64_t t0, std::int64_t server_ms, st
   return clock_.add_sample(t0, server_ms, t1);
 }
 
-std::int64_t MessageFilter::service_now() const {
-  const std::int64_t local = config_.local_clock();
+std::int64_t MessageFilter::service_now() const { return service_now_at(config_.local_clock()); }
+
+// The estimate from hello round trips, raised to the lower bound signed messages give (the
+// service stamped them before they arrived); the local clock until either exists.
+std::int64_t MessageFilter::service_now_at(std::int64_t local) const {
   std::lock_guard<std::mutex> lock(clock_mu_);
-  return clock_.has_estimate() ? clock_.service_now(local) : local;
+  const std::int64_t estimate = clock_.has_estimate() ? clock_.offset_ms() : 0;
+  return local + std::max(estimate, stamp_lower_bound_);
+}
+
+// Only stamps of messages that passed the timeliness check count: a service clock far ahead
+// (a bug) then moves the estimate by at most the future bound per message, never unchecked.
+void MessageFilter::observe_service_stamp(std::int64_t ts_ms, std::int64_t arrival_ms) {
+  std::lock_guard<std::mutex> lock(clock_mu_);
+  stamp_lower_bound_ = std::max(stamp_lower_bound_, ts_ms - arrival_ms);
 }
 
 void MessageFilter::prune() {

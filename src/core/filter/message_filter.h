@@ -88,8 +88,9 @@ class MessageFilter final : public InboundGate {
   // seen some of them just before the kill: deliver them flagged as replayed.
   std::vector<ReplayedMessage> undelivered();
 
-  // A hello/hello_ack round trip: t0 local send time, server_ms the service's stamp, t1 local
-  // receive time. Returns whether the sample was used.
+  // A hello/hello_ack round trip: t0 local send time (the hello's ts), server_ms the service's
+  // time (with the ack's received_ts T1 and ts T2: (T1 + T2) / 2, which gives the NTP offset of
+  // docs/protocol.md section 7), t1 local receive time. Returns whether the sample was used.
   bool add_clock_sample(std::int64_t t0, std::int64_t server_ms, std::int64_t t1);
   std::int64_t service_now() const;
   // Forgets expired ids (and compacts the ledger when it pays).
@@ -102,6 +103,8 @@ class MessageFilter final : public InboundGate {
   explicit MessageFilter(FilterConfig config, std::unique_ptr<InboxLedger> ledger);
   enum class Verdict { admitted, duplicate, refused, io_error };
   Verdict check_and_record(std::string_view topic, std::string_view payload, Decoded& out);
+  std::int64_t service_now_at(std::int64_t local_ms) const;
+  void observe_service_stamp(std::int64_t ts_ms, std::int64_t arrival_ms);
   void count_refusal(EnvelopeError code);
 
   const FilterConfig config_;
@@ -110,6 +113,7 @@ class MessageFilter final : public InboundGate {
   RejectCounters counters_;
   mutable std::mutex clock_mu_;
   ClockOffset clock_;
+  std::int64_t stamp_lower_bound_ = 0;  // ms; see observe_service_stamp
   mutable std::mutex stats_mu_;
   FilterStats stats_;
 };
