@@ -1,14 +1,12 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
-#include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -19,53 +17,16 @@
 #include "core/common/crc32.h"
 #include "core/filter/inbox_ledger.h"
 #include "core/session/outbox.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 
 using namespace callsignal;
+using namespace callsignal::test;
 namespace fs = std::filesystem;
 
 namespace {
 
 constexpr std::int64_t kFar = 4'000'000'000'000;  // an expiry that nothing here reaches
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "cs-ledger-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string log() const { return path_ + "/ledger.log"; }
-
- private:
-  std::string path_;
-};
-
-std::string read_file(const std::string& path) {
-  std::string data(fs::file_size(path), '\0');
-  std::ifstream in(path, std::ios::binary);
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  REQUIRE(in.good());
-  return data;
-}
-
-void write_file(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  REQUIRE(out.good());
-}
-
-void append_file(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::app);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  REQUIRE(out.good());
-}
 
 std::string random_bytes(std::size_t size, unsigned seed) {
   std::mt19937 rng(seed);
@@ -73,8 +34,6 @@ std::string random_bytes(std::size_t size, unsigned seed) {
   for (auto& c : out) c = static_cast<char>(rng() & 0xFF);
   return out;
 }
-
-std::uint64_t file_size(const std::string& path) { return fs::file_size(path); }
 
 // Deterministic ids: n in the first bytes, a fixed pattern after.
 MessageId id_of(std::uint64_t n) {
@@ -174,7 +133,7 @@ TEST_CASE("ledger: the on-disk records are as documented", "[filter]") {
     REQUIRE(ledger->admit(id_of(0x0102), -2, "ab", "xyz").value());
     must_deliver(*ledger, 0x0102);
   }
-  const std::string data = read_file(dir.log());
+  const std::string data = read_file(dir.file("ledger.log"));
   REQUIRE(data.size() == (8 + 33 + 2 + 3) + (8 + 17));
   const auto u = [&](std::size_t at, int n) {
     std::uint64_t v = 0;
@@ -229,19 +188,19 @@ TEST_CASE("ledger: a torn last record is cut off at every byte offset", "[filter
     must_admit(*ledger, 1, "one");
     must_admit(*ledger, 2, "two");
     must_deliver(*ledger, 1);
-    before_last = file_size(dir.log());
+    before_last = file_size(dir.file("ledger.log"));
     must_admit(*ledger, 3, "the last record, torn");
   }
-  const std::string full = read_file(dir.log());
+  const std::string full = read_file(dir.file("ledger.log"));
   REQUIRE(full.size() > before_last);
   for (std::size_t cut = before_last; cut < full.size(); ++cut) {
     INFO("cut at " << cut << " of " << full.size());
-    write_file(dir.log(), full.substr(0, cut));
+    write_file(dir.file("ledger.log"), full.substr(0, cut));
     std::unique_ptr<InboxLedger> ledger = open_ledger(dir.path());
     CHECK(undelivered_ids(*ledger) == ids_of({2}));
     CHECK_FALSE(ledger->contains(id_of(3)));  // its admit never returned: not remembered
     CHECK(ledger->corrupt_records_dropped() == (cut == before_last ? 0u : 1u));
-    CHECK(file_size(dir.log()) == before_last);
+    CHECK(file_size(dir.file("ledger.log")) == before_last);
     CHECK(must_admit(*ledger, 3, "again"));
   }
   std::unique_ptr<InboxLedger> ledger = open_ledger(dir.path());
@@ -255,14 +214,14 @@ TEST_CASE("ledger: garbage appended to a good file is dropped", "[filter]") {
     std::unique_ptr<InboxLedger> ledger = open_ledger(dir.path());
     for (std::uint64_t n = 1; n <= 5; ++n) must_admit(*ledger, n, "payload " + std::to_string(n));
   }
-  const std::uint64_t good_size = file_size(dir.log());
+  const std::uint64_t good_size = file_size(dir.file("ledger.log"));
   for (unsigned seed = 1; seed <= 20; ++seed) {
     INFO("seed " << seed);
-    append_file(dir.log(), random_bytes(1 + seed * 37 % 300, seed));
+    append_file(dir.file("ledger.log"), random_bytes(1 + seed * 37 % 300, seed));
     std::unique_ptr<InboxLedger> ledger = open_ledger(dir.path());
     CHECK(ledger->stats().undelivered == 5);
     CHECK(ledger->corrupt_records_dropped() >= 1);
-    CHECK(file_size(dir.log()) == good_size);
+    CHECK(file_size(dir.file("ledger.log")) == good_size);
   }
   std::unique_ptr<InboxLedger> ledger = open_ledger(dir.path());
   CHECK(ledger->corrupt_records_dropped() == 0);
@@ -273,12 +232,12 @@ TEST_CASE("ledger: a file of garbage opens empty, with a count", "[filter]") {
   for (unsigned seed = 1; seed <= 30; ++seed) {
     INFO("seed " << seed);
     TempDir dir;
-    write_file(dir.log(), random_bytes(seed * 97, seed));
+    write_file(dir.file("ledger.log"), random_bytes(seed * 97, seed));
     std::unique_ptr<InboxLedger> ledger = open_ledger(dir.path());
     CHECK(ledger->stats().seen_ids == 0);
     CHECK(ledger->undelivered().empty());
     CHECK(ledger->corrupt_records_dropped() >= 1);
-    CHECK(file_size(dir.log()) == 0);
+    CHECK(file_size(dir.file("ledger.log")) == 0);
     CHECK(must_admit(*ledger, 1));
   }
 }
@@ -289,7 +248,7 @@ TEST_CASE("ledger: an empty (truncated to zero) file opens empty without a count
     std::unique_ptr<InboxLedger> ledger = open_ledger(dir.path());
     must_admit(*ledger, 1);
   }
-  write_file(dir.log(), "");
+  write_file(dir.file("ledger.log"), "");
   std::unique_ptr<InboxLedger> ledger = open_ledger(dir.path());
   CHECK(ledger->stats().seen_ids == 0);
   CHECK(ledger->corrupt_records_dropped() == 0);
@@ -302,16 +261,16 @@ TEST_CASE("ledger: a corrupt record in the middle drops it and everything after"
   {
     std::unique_ptr<InboxLedger> ledger = open_ledger(dir.path());
     must_admit(*ledger, 1);
-    second_record = file_size(dir.log());
+    second_record = file_size(dir.file("ledger.log"));
     for (std::uint64_t n = 2; n <= 5; ++n) must_admit(*ledger, n);
   }
-  std::string data = read_file(dir.log());
+  std::string data = read_file(dir.file("ledger.log"));
   data[second_record + 8 + 3] ^= 0x10;  // a bit flip in the second record's id
-  write_file(dir.log(), data);
+  write_file(dir.file("ledger.log"), data);
   std::unique_ptr<InboxLedger> ledger = open_ledger(dir.path());
   CHECK(undelivered_ids(*ledger) == ids_of({1}));
   CHECK(ledger->corrupt_records_dropped() == 4);
-  CHECK(file_size(dir.log()) == second_record);
+  CHECK(file_size(dir.file("ledger.log")) == second_record);
 }
 
 TEST_CASE("ledger: records with a valid CRC but a bad structure are corrupt", "[filter]") {
@@ -333,12 +292,12 @@ TEST_CASE("ledger: records with a valid CRC but a bad structure are corrupt", "[
       std::unique_ptr<InboxLedger> ledger = open_ledger(dir.path());
       must_admit(*ledger, 1);
     }
-    const std::uint64_t good_size = file_size(dir.log());
-    append_file(dir.log(), framed(body));
+    const std::uint64_t good_size = file_size(dir.file("ledger.log"));
+    append_file(dir.file("ledger.log"), framed(body));
     std::unique_ptr<InboxLedger> ledger = open_ledger(dir.path());
     CHECK(ledger->stats().seen_ids == 1);
     CHECK(ledger->corrupt_records_dropped() == 1);
-    CHECK(file_size(dir.log()) == good_size);
+    CHECK(file_size(dir.file("ledger.log")) == good_size);
   }
 }
 
@@ -349,7 +308,7 @@ TEST_CASE("ledger: a seen record may carry several ids", "[filter]") {
     body.append(reinterpret_cast<const char*>(id_of(n).bytes.data()), 16);
     body.append(std::string("\x10\0\0\0\0\0\0\0", 8));
   }
-  write_file(dir.log(), framed(body));
+  write_file(dir.file("ledger.log"), framed(body));
   std::unique_ptr<InboxLedger> ledger = open_ledger(dir.path());
   CHECK(ledger->corrupt_records_dropped() == 0);
   CHECK(ledger->stats().seen_ids == 3);
@@ -365,10 +324,10 @@ TEST_CASE("ledger: compaction keeps the live state and survives a reopen", "[fil
   const std::string payload(200, 'p');
   for (std::uint64_t n = 1; n <= 2000; ++n) must_admit(*ledger, n, payload + std::to_string(n), 5000 + static_cast<std::int64_t>(n));
   for (std::uint64_t n = 1; n <= 1990; ++n) must_deliver(*ledger, n);
-  const std::uint64_t before = file_size(dir.log());
+  const std::uint64_t before = file_size(dir.file("ledger.log"));
   REQUIRE(ledger->compact().ok());
-  CHECK_FALSE(fs::exists(dir.log() + ".tmp"));
-  const std::uint64_t after = file_size(dir.log());
+  CHECK_FALSE(fs::exists(dir.file("ledger.log") + ".tmp"));
+  const std::uint64_t after = file_size(dir.file("ledger.log"));
   CHECK(after < before / 5);
   // 1990 ids as seen (24 bytes each, one record), 10 messages as admitted.
   CHECK(after == 8 + 1 + 1990 * 24 + 10 * (8 + 33 + 11 + 204));
@@ -403,7 +362,7 @@ TEST_CASE("ledger: compaction starts by itself once dead records dominate", "[fi
   for (std::uint64_t n = 1; n <= 5000; ++n) {
     must_admit(*ledger, n, payload);
     if (n > 3) must_deliver(*ledger, n - 3);  // three in flight at any time
-    largest = std::max<std::uint64_t>(largest, file_size(dir.log()));
+    largest = std::max<std::uint64_t>(largest, file_size(dir.file("ledger.log")));
   }
   CHECK(ledger->stats().compactions > 0);
   // Live: 5000 ids (~120 KB) and 3 messages; dead may add the threshold and as much again as live.
@@ -427,7 +386,7 @@ TEST_CASE("ledger: prune keeps the file bounded as time passes", "[filter]") {
     must_admit(*ledger, n, std::string(100, 'm'), now + kLifetime);
     must_deliver(*ledger, n);
     if (n % 50 == 0) ledger->prune(now);
-    largest = std::max<std::uint64_t>(largest, file_size(dir.log()));
+    largest = std::max<std::uint64_t>(largest, file_size(dir.file("ledger.log")));
   }
   const LedgerStats stats = ledger->stats();
   CHECK(stats.seen_ids <= 650);
@@ -478,10 +437,10 @@ TEST_CASE("ledger: a stale compaction file is removed at open", "[filter]") {
     std::unique_ptr<InboxLedger> ledger = open_ledger(dir.path());
     must_admit(*ledger, 1);
   }
-  write_file(dir.log() + ".tmp", "half-written compaction");
+  write_file(dir.file("ledger.log") + ".tmp", "half-written compaction");
   std::unique_ptr<InboxLedger> ledger = open_ledger(dir.path());
   CHECK(ledger->stats().undelivered == 1);
-  CHECK_FALSE(fs::exists(dir.log() + ".tmp"));
+  CHECK_FALSE(fs::exists(dir.file("ledger.log") + ".tmp"));
 }
 
 TEST_CASE("ledger: unusable paths are io_errors naming the path", "[filter]") {
@@ -543,7 +502,7 @@ TEST_CASE("ledger: a failed write remembers nothing and leaves no torn record", 
   TempDir dir;
   std::unique_ptr<InboxLedger> ledger = open_ledger(dir.path());
   must_admit(*ledger, 1, "before");
-  const std::uint64_t size = file_size(dir.log());
+  const std::uint64_t size = file_size(dir.file("ledger.log"));
 
   // RLIMIT_FSIZE makes the write stop part-way (and then fail with EFBIG): a real partial write.
   struct sigaction ignore {};
@@ -563,8 +522,8 @@ TEST_CASE("ledger: a failed write remembers nothing and leaves no torn record", 
 
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.status().code == Errc::io_error);
-  CHECK(failed.status().message.find(dir.log()) != std::string::npos);
-  CHECK(file_size(dir.log()) == size);
+  CHECK(failed.status().message.find(dir.file("ledger.log")) != std::string::npos);
+  CHECK(file_size(dir.file("ledger.log")) == size);
   CHECK_FALSE(ledger->contains(id_of(2)));  // so a redelivery can still be admitted
   CHECK(must_admit(*ledger, 2, "after"));
   ledger.reset();

@@ -1,12 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
-#include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <set>
 #include <string>
@@ -15,53 +13,14 @@
 
 #include "core/common/crc32.h"
 #include "core/session/outbox.h"
+#include "support/files.h"
+#include "support/temp_dir.h"
 
 using namespace callsignal;
+using namespace callsignal::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "cs-outbox-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string log() const { return path_ + "/outbox.log"; }
-
- private:
-  std::string path_;
-};
-
-std::string read_file(const std::string& path) {
-  // Sized read rather than istreambuf_iterator, which trips GCC 12's -Wnull-dereference at -O2.
-  std::string data(fs::file_size(path), '\0');
-  std::ifstream in(path, std::ios::binary);
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  REQUIRE(in.good());
-  return data;
-}
-
-void write_file(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  REQUIRE(out.good());
-}
-
-void append_file(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::app);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  REQUIRE(out.good());
-}
 
 std::unique_ptr<Outbox> open_outbox(const std::string& dir, OutboxLimits limits = {}, bool fsync = false) {
   Result<std::unique_ptr<Outbox>> outbox = Outbox::open(dir, limits, fsync);
@@ -91,8 +50,6 @@ std::string random_bytes(std::size_t size, unsigned seed) {
   for (auto& c : out) c = static_cast<char>(rng() & 0xFF);
   return out;
 }
-
-std::uint64_t file_size(const std::string& path) { return fs::file_size(path); }
 
 }  // namespace
 
@@ -137,7 +94,7 @@ TEST_CASE("outbox: the on-disk record format is as documented", "[outbox]") {
     must_append(*outbox, "ab", "xyz", 0x01020304, true, -2);
     REQUIRE(outbox->acknowledge(1).ok());
   }
-  const std::string data = read_file(dir.log());
+  const std::string data = read_file(dir.file("outbox.log"));
   REQUIRE(data.size() == (8 + 30 + 2 + 3) + (8 + 9));
   const auto u = [&](std::size_t at, int n) {
     std::uint64_t v = 0;
@@ -199,19 +156,19 @@ TEST_CASE("outbox: a torn last record is cut off at every byte offset", "[outbox
     must_append(*outbox, "t/1", "one");
     must_append(*outbox, "t/2", "two");
     REQUIRE(outbox->acknowledge(1).ok());
-    before_last = file_size(dir.log());
+    before_last = file_size(dir.file("outbox.log"));
     must_append(*outbox, "t/3", "the last record, torn");
   }
-  const std::string full = read_file(dir.log());
+  const std::string full = read_file(dir.file("outbox.log"));
   REQUIRE(full.size() > before_last);
   for (std::size_t cut = before_last; cut < full.size(); ++cut) {
     INFO("cut at " << cut << " of " << full.size());
-    write_file(dir.log(), full.substr(0, cut));
+    write_file(dir.file("outbox.log"), full.substr(0, cut));
     std::unique_ptr<Outbox> outbox = open_outbox(dir.path());
     CHECK(pending_seqs(*outbox) == std::vector<std::uint64_t>{2});
     CHECK(outbox->find(2)->payload == "two");
     CHECK(outbox->corrupt_records_dropped() == (cut == before_last ? 0u : 1u));
-    CHECK(file_size(dir.log()) == before_last);  // the torn part is gone from the file
+    CHECK(file_size(dir.file("outbox.log")) == before_last);  // the torn part is gone from the file
     CHECK(must_append(*outbox, "t/new", "x") == 3);
   }
   // After the cut and a new append, a reopen finds a clean log.
@@ -226,14 +183,14 @@ TEST_CASE("outbox: garbage appended to a good log is dropped", "[outbox]") {
     std::unique_ptr<Outbox> outbox = open_outbox(dir.path());
     for (int i = 0; i < 5; ++i) must_append(*outbox, "t", "payload " + std::to_string(i));
   }
-  const std::uint64_t good_size = file_size(dir.log());
+  const std::uint64_t good_size = file_size(dir.file("outbox.log"));
   for (unsigned seed = 1; seed <= 20; ++seed) {
     INFO("seed " << seed);
-    append_file(dir.log(), random_bytes(1 + seed * 37 % 300, seed));
+    append_file(dir.file("outbox.log"), random_bytes(1 + seed * 37 % 300, seed));
     std::unique_ptr<Outbox> outbox = open_outbox(dir.path());
     CHECK(outbox->size() == 5);
     CHECK(outbox->corrupt_records_dropped() >= 1);
-    CHECK(file_size(dir.log()) == good_size);
+    CHECK(file_size(dir.file("outbox.log")) == good_size);
   }
   std::unique_ptr<Outbox> outbox = open_outbox(dir.path());
   CHECK(outbox->corrupt_records_dropped() == 0);
@@ -244,11 +201,11 @@ TEST_CASE("outbox: a file of garbage opens empty", "[outbox]") {
   for (unsigned seed = 1; seed <= 20; ++seed) {
     INFO("seed " << seed);
     TempDir dir;
-    write_file(dir.log(), random_bytes(seed * 97, seed));
+    write_file(dir.file("outbox.log"), random_bytes(seed * 97, seed));
     std::unique_ptr<Outbox> outbox = open_outbox(dir.path());
     CHECK(outbox->size() == 0);
     CHECK(outbox->corrupt_records_dropped() >= 1);
-    CHECK(file_size(dir.log()) == 0);
+    CHECK(file_size(dir.file("outbox.log")) == 0);
     CHECK(must_append(*outbox, "t", "fresh") == 1);
   }
 }
@@ -259,17 +216,17 @@ TEST_CASE("outbox: a corrupt record in the middle drops it and everything after"
   {
     std::unique_ptr<Outbox> outbox = open_outbox(dir.path());
     must_append(*outbox, "t/1", "one");
-    second_record = file_size(dir.log());
+    second_record = file_size(dir.file("outbox.log"));
     for (int i = 2; i <= 5; ++i) must_append(*outbox, "t/" + std::to_string(i), "more");
   }
-  std::string data = read_file(dir.log());
+  std::string data = read_file(dir.file("outbox.log"));
   data[second_record + 8 + 12] ^= 0x10;  // a bit flip inside the second record's body
-  write_file(dir.log(), data);
+  write_file(dir.file("outbox.log"), data);
 
   std::unique_ptr<Outbox> outbox = open_outbox(dir.path());
   CHECK(pending_seqs(*outbox) == std::vector<std::uint64_t>{1});
   CHECK(outbox->corrupt_records_dropped() == 4);  // the bad one and the three behind it
-  CHECK(file_size(dir.log()) == second_record);
+  CHECK(file_size(dir.file("outbox.log")) == second_record);
   CHECK(must_append(*outbox, "t", "x") == 2);
 }
 
@@ -279,7 +236,7 @@ TEST_CASE("outbox: a record with a valid CRC but a bad structure is corrupt", "[
     std::unique_ptr<Outbox> outbox = open_outbox(dir.path());
     must_append(*outbox, "t", "ok");
   }
-  const std::uint64_t good_size = file_size(dir.log());
+  const std::uint64_t good_size = file_size(dir.file("outbox.log"));
   // An add whose topic length overruns its body, properly framed.
   std::string body;
   body += '\x01';
@@ -294,12 +251,12 @@ TEST_CASE("outbox: a record with a valid CRC but a bad structure is corrupt", "[
   put32(static_cast<std::uint32_t>(body.size()));
   put32(crc32(0, body.data(), body.size()));
   record += body;
-  append_file(dir.log(), record);
+  append_file(dir.file("outbox.log"), record);
 
   std::unique_ptr<Outbox> outbox = open_outbox(dir.path());
   CHECK(outbox->size() == 1);
   CHECK(outbox->corrupt_records_dropped() == 1);
-  CHECK(file_size(dir.log()) == good_size);
+  CHECK(file_size(dir.file("outbox.log")) == good_size);
 }
 
 TEST_CASE("outbox: limits refuse with outbox_full and write nothing", "[outbox]") {
@@ -309,11 +266,11 @@ TEST_CASE("outbox: limits refuse with outbox_full and write nothing", "[outbox]"
     limits.max_messages = 3;
     std::unique_ptr<Outbox> outbox = open_outbox(dir.path(), limits);
     for (int i = 0; i < 3; ++i) must_append(*outbox, "t", "p");
-    const std::uint64_t size = file_size(dir.log());
+    const std::uint64_t size = file_size(dir.file("outbox.log"));
     Result<std::uint64_t> refused = outbox->append("t", "p", 0, false, 0);
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.status().code == Errc::outbox_full);
-    CHECK(file_size(dir.log()) == size);
+    CHECK(file_size(dir.file("outbox.log")) == size);
     CHECK(outbox->size() == 3);
     REQUIRE(outbox->acknowledge(1).ok());
     CHECK(must_append(*outbox, "t", "p") == 4);  // the refused append used no seq
@@ -324,14 +281,14 @@ TEST_CASE("outbox: limits refuse with outbox_full and write nothing", "[outbox]"
     std::unique_ptr<Outbox> outbox = open_outbox(dir.path(), limits);
     must_append(*outbox, "topic", std::string(45, 'a'));  // 50 bytes
     must_append(*outbox, "topic", std::string(40, 'b'));  // 95 bytes
-    const std::uint64_t size = file_size(dir.log());
+    const std::uint64_t size = file_size(dir.file("outbox.log"));
     Result<std::uint64_t> refused = outbox->append("topic", "abcdef", 0, false, 0);  // 106
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.status().code == Errc::outbox_full);
     Result<std::uint64_t> huge = outbox->append("t", std::string(1000, 'x'), 0, false, 0);
     REQUIRE_FALSE(huge.ok());
     CHECK(huge.status().code == Errc::outbox_full);
-    CHECK(file_size(dir.log()) == size);
+    CHECK(file_size(dir.file("outbox.log")) == size);
     CHECK(outbox->bytes() == 95);
     CHECK(must_append(*outbox, "t", "1234") == 3);  // exactly 100
     CHECK(outbox->bytes() == 100);
@@ -351,12 +308,12 @@ TEST_CASE("outbox: compaction keeps pending entries and survives a reopen", "[ou
   TempDir dir;
   std::unique_ptr<Outbox> outbox = open_outbox(dir.path());
   for (int i = 1; i <= 1200; ++i) must_append(*outbox, "up/req", "payload " + std::to_string(i));
-  const std::uint64_t full_size = file_size(dir.log());
+  const std::uint64_t full_size = file_size(dir.file("outbox.log"));
   for (std::uint64_t seq = 1; seq <= 1100; ++seq) REQUIRE(outbox->acknowledge(seq).ok());
 
   // Without compaction the log would be full_size plus 1100 ack records.
-  CHECK(file_size(dir.log()) < full_size / 2);
-  CHECK_FALSE(fs::exists(dir.log() + ".tmp"));
+  CHECK(file_size(dir.file("outbox.log")) < full_size / 2);
+  CHECK_FALSE(fs::exists(dir.file("outbox.log") + ".tmp"));
   CHECK(outbox->size() == 100);
   CHECK(must_append(*outbox, "up/req", "after compaction") == 1201);
   outbox.reset();
@@ -378,7 +335,7 @@ TEST_CASE("outbox: compaction with nothing pending keeps seqs unique", "[outbox]
     for (int i = 1; i <= 1025; ++i) must_append(*outbox, "t", "p");
     for (std::uint64_t seq = 1; seq <= 1025; ++seq) REQUIRE(outbox->acknowledge(seq).ok());
     CHECK(outbox->size() == 0);
-    CHECK(file_size(dir.log()) == 8 + 9);  // just the watermark
+    CHECK(file_size(dir.file("outbox.log")) == 8 + 9);  // just the watermark
   }
   std::unique_ptr<Outbox> outbox = open_outbox(dir.path());
   CHECK(outbox->size() == 0);
@@ -405,10 +362,10 @@ TEST_CASE("outbox: a stale compaction file is removed at open", "[outbox]") {
     std::unique_ptr<Outbox> outbox = open_outbox(dir.path());
     must_append(*outbox, "t", "kept");
   }
-  write_file(dir.log() + ".tmp", "half-written compaction");
+  write_file(dir.file("outbox.log") + ".tmp", "half-written compaction");
   std::unique_ptr<Outbox> outbox = open_outbox(dir.path());
   CHECK(outbox->size() == 1);
-  CHECK_FALSE(fs::exists(dir.log() + ".tmp"));
+  CHECK_FALSE(fs::exists(dir.file("outbox.log") + ".tmp"));
 }
 
 TEST_CASE("outbox: missing directories are created", "[outbox]") {
@@ -453,7 +410,7 @@ TEST_CASE("outbox: a failed write records nothing and leaves no torn record", "[
   TempDir dir;
   std::unique_ptr<Outbox> outbox = open_outbox(dir.path());
   must_append(*outbox, "t", "before");
-  const std::uint64_t size = file_size(dir.log());
+  const std::uint64_t size = file_size(dir.file("outbox.log"));
 
   // RLIMIT_FSIZE makes the write stop part-way (and then fail with EFBIG): a real partial write.
   struct sigaction ignore {};
@@ -473,8 +430,8 @@ TEST_CASE("outbox: a failed write records nothing and leaves no torn record", "[
 
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.status().code == Errc::io_error);
-  CHECK(failed.status().message.find(dir.log()) != std::string::npos);
-  CHECK(file_size(dir.log()) == size);
+  CHECK(failed.status().message.find(dir.file("outbox.log")) != std::string::npos);
+  CHECK(file_size(dir.file("outbox.log")) == size);
   CHECK(outbox->size() == 1);
   CHECK(must_append(*outbox, "t", "after") == 2);
   outbox.reset();
