@@ -49,11 +49,11 @@ bool wait_until(std::mutex& mutex, std::condition_variable& cv, Pred pred,
 template <class T>
 class EventLog {
  public:
+  // Notifies under the lock: a waiter that wakes and destroys the log (a test ending) can only do
+  // so once push() no longer touches it.
   void push(T event) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      events_.push_back(std::move(event));
-    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    events_.push_back(std::move(event));
     cv_.notify_all();
   }
 
