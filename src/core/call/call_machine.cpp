@@ -650,25 +650,20 @@ void CallMachine::on(const RtcJoined& e) {
   if (c->state == CallState::accepting || c->state == CallState::connecting) enter_active(*c);
 }
 
-void CallMachine::on(const RtcLeft& e) {
-  Call* c = find(e.call_id);
-  if (c == nullptr) return;
-  if (c->state == CallState::ending) return complete(*c);
-  if (!c->rtc_pending) return;
-  // The RTC SDK left on its own (kicked out of the channel, network): the call is lost here.
-  c->rtc_gone = true;
-  send_leave_request(*c);
-  finish(*c, EndReason::network_lost);
-}
+void CallMachine::on(const RtcLeft& e) { rtc_gone(e.call_id, EndReason::network_lost); }
 
-void CallMachine::on(const RtcFailed& e) {
-  Call* c = find(e.call_id);
+void CallMachine::on(const RtcFailed& e) { rtc_gone(e.call_id, EndReason::join_failed); }
+
+// The RTC SDK left the channel: the leave we asked for (ending), or on its own (kicked out of the
+// channel, network, a failed join): then the call is lost here, for `reason`.
+void CallMachine::rtc_gone(const std::string& call_id, EndReason reason) {
+  Call* c = find(call_id);
   if (c == nullptr) return;
   if (c->state == CallState::ending) return complete(*c);
   if (!c->rtc_pending) return;
   c->rtc_gone = true;
   send_leave_request(*c);
-  finish(*c, EndReason::join_failed);
+  finish(*c, reason);
 }
 
 void CallMachine::on(const ConnectionChanged& e) {

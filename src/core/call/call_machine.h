@@ -135,6 +135,7 @@ class CallMachine {
   void on(const RtcJoined& e);
   void on(const RtcLeft& e);
   void on(const RtcFailed& e);
+  void rtc_gone(const std::string& call_id, EndReason reason);
   void on(const ConnectionChanged& e);
 
   void on_invite(const Envelope& m);
