@@ -3,8 +3,13 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstring>
 #include <limits>
 #include <new>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/common/utf8.h"
 #include "core/envelope/json_guard.h"
@@ -169,11 +174,151 @@ class FrameCapture {
   std::string duplicate_;
 };
 
+// The fast path: a frame exactly as encode_frame() writes it, {"v":1,"msg":"..."} or
+// {"v":1,"msg":"...","kid":"...","sig":"..."} (compact, in that order), whose strings hold only the
+// two-character escapes and no "\u". It reads the payload once: unescaping the strings into the
+// buffer (a copy of the payload, at the same offsets as an in-situ parse), noting non-ASCII bytes
+// and "\u" in the message. Anything else, including every input that is in error (bad UTF-8, a
+// NUL or control byte, an invalid kid, an empty sig), returns false and takes the general path
+// below, which alone produces errors. So the outcome is the general path's, only sooner.
+class CanonicalFrame {
+ public:
+  CanonicalFrame(std::string_view payload, envelope_detail::RawFrame& frame) noexcept
+      : begin_(payload.data()),
+        src_(payload.data()),
+        end_(payload.data() + payload.size()),
+        frame_(frame) {}
+
+  bool parse() {
+    static_assert(kProtocolMajor == 1, "the fast path's literal prefix names the version");
+    frame_.buffer.assign(begin_, static_cast<std::size_t>(end_ - begin_));
+    if (!literal("{\"v\":1,\"msg\":\"")) return false;
+    std::size_t msg_offset = 0;
+    std::size_t msg_size = 0;
+    if (!string(msg_offset, msg_size, true)) return false;
+    if (literal("}")) {
+      if (src_ != end_) return false;
+    } else {
+      std::size_t kid_offset = 0, kid_size = 0, sig_offset = 0, sig_size = 0;
+      if (!literal(",\"kid\":\"") || !string(kid_offset, kid_size, false) || !literal(",\"sig\":\"") ||
+          !string(sig_offset, sig_size, false) || !literal("}") || src_ != end_) {
+        return false;
+      }
+      const std::string_view kid(frame_.buffer.data() + kid_offset, kid_size);
+      if (!is_valid_key_id(kid) || sig_size == 0) return false;
+      frame_.kid.assign(kid.data(), kid.size());
+      frame_.sig.assign(frame_.buffer.data() + sig_offset, sig_size);
+    }
+    if (high_ != 0 && !is_valid_utf8(std::string_view(begin_, static_cast<std::size_t>(end_ - begin_)))) return false;
+    frame_.version = kProtocolMajor;
+    frame_.msg_offset = msg_offset;
+    frame_.msg_size = msg_size;
+    frame_.unicode_escapes = backslash_u_;
+    return true;
+  }
+
+ private:
+  template <std::size_t N>
+  bool literal(const char (&text)[N]) noexcept {
+    constexpr std::size_t n = N - 1;
+    if (static_cast<std::size_t>(end_ - src_) < n || std::memcmp(src_, text, n) != 0) return false;
+    src_ += n;
+    return true;
+  }
+
+  // The string whose opening quote has been read: unescaped to buffer[offset, offset + size),
+  // followed by a '\0' (the closing quote's place or before), src_ past the closing quote.
+  bool string(std::size_t& offset, std::size_t& size, bool note_backslash_u) noexcept {
+    offset = static_cast<std::size_t>(src_ - begin_);
+    char* const out_begin = &frame_.buffer[0] + offset;
+    char* out = out_begin;
+    const char* p = src_;
+    // `out` never passes `p` (escapes only shrink), so a 16-byte store at `out` ends within the
+    // buffer whenever the 16-byte load at `p` ends within the payload.
+    for (;;) {
+#if defined(__SSE2__)
+      const __m128i quote = _mm_set1_epi8('"');
+      const __m128i backslash = _mm_set1_epi8('\\');
+      const __m128i below_space = _mm_set1_epi8(0x1F);
+      while (end_ - p >= 16) {
+        const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), s);
+        high_ |= static_cast<unsigned>(_mm_movemask_epi8(s));  // bytes >= 0x80: the UTF-8 check at the end
+        // s <= 0x1F (unsigned) <=> max(s, 0x1F) == 0x1F
+        const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(s, below_space), below_space);
+        const unsigned stop = static_cast<unsigned>(_mm_movemask_epi8(
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(s, quote), _mm_cmpeq_epi8(s, backslash)), control)));
+        if (stop == 0) {
+          p += 16;
+          out += 16;
+          continue;
+        }
+        const auto n = static_cast<unsigned>(__builtin_ctz(stop));
+        p += n;
+        out += n;
+        // An escaped quote is what a message's every key and string value starts and ends with:
+        // handled here, the loop goes on. Anything else goes to the byte at a time code below.
+        if (p[0] == '\\' && end_ - p >= 2 && p[1] == '"') {
+          *out++ = '"';
+          p += 2;
+          continue;
+        }
+        break;
+      }
+#endif
+      // One byte at a time: the tail, and the byte the vector loop stopped at.
+      if (p == end_) return false;
+      const auto c = static_cast<unsigned char>(*p);
+      if (c == '"') {
+        *out = '\0';
+        size = static_cast<std::size_t>(out - out_begin);
+        src_ = p + 1;
+        return true;
+      }
+      if (c == '\\') {
+        if (end_ - p < 2) return false;
+        char e = p[1];
+        switch (e) {
+          case '"': case '\\': case '/': break;
+          case 'b': e = '\b'; break;
+          case 'f': e = '\f'; break;
+          case 'n': e = '\n'; break;
+          case 'r': e = '\r'; break;
+          case 't': e = '\t'; break;
+          default: return false;  // "\u" escapes and invalid ones: the general path
+        }
+        // An escaped backslash followed by 'u' puts "\u" into the unescaped text (a message then
+        // holds a \u escape: text_check.h).
+        if (note_backslash_u && e == '\\' && end_ - p > 2 && p[2] == 'u') backslash_u_ = true;
+        *out++ = e;
+        p += 2;
+        continue;
+      }
+      if (c < 0x20) return false;  // control bytes, NUL included: the general path reports them
+      high_ |= c & 0x80u;
+      *out++ = static_cast<char>(c);
+      ++p;
+    }
+  }
+
+  const char* const begin_;
+  const char* src_;
+  const char* const end_;
+  envelope_detail::RawFrame& frame_;
+  unsigned high_ = 0;
+  bool backslash_u_ = false;
+};
+
 EnvelopeResult<envelope_detail::RawFrame> parse_raw(std::string_view payload, const CodecLimits& limits) {
   if (payload.size() > limits.max_bytes) {
     return EnvelopeStatus::error(EnvelopeError::too_large, "frame: " + std::to_string(payload.size()) +
                                                                " bytes, above the limit of " +
                                                                std::to_string(limits.max_bytes));
+  }
+  // The general path refuses any nesting when max_depth is 0, the frame object included.
+  if (limits.max_depth > 0) {
+    envelope_detail::RawFrame fast;
+    if (CanonicalFrame(payload, fast).parse()) return fast;
   }
   const envelope_detail::TextScan scan = envelope_detail::scan_text(payload);
   if (scan.utf8_error != std::string_view::npos) {

@@ -21,17 +21,25 @@ namespace callsignal::envelope_detail {
 //
 // RapidJSON's default pool grabs 64 KiB chunks; a parsed message needs about its text size in
 // values, so each storage sizes its chunks to what it will hold. Backlogs keep hundreds alive.
+// RapidJSON allocates a CrtAllocator object (one malloc) for any pool or document stack not given
+// one. CrtAllocator has no state, so one shared instance serves every storage on every thread.
+inline rapidjson::CrtAllocator& shared_crt_allocator() noexcept {
+  static rapidjson::CrtAllocator allocator;
+  return allocator;
+}
+
 struct JsonStorage {
   // The JSON is text[offset, offset + size), followed by a '\0'. (decode() hands over the whole
   // frame buffer, in which the unescaped "msg" string sits NUL-terminated: no copy.)
   JsonStorage(std::string json_text, std::size_t chunk_bytes)
-      : text(std::move(json_text)), size(text.size()), pool(chunk_bytes), doc(rapidjson::kObjectType, &pool, 1024) {}
+      : text(std::move(json_text)), size(text.size()), pool(chunk_bytes, &shared_crt_allocator()),
+        doc(rapidjson::kObjectType, &pool, 1024, &shared_crt_allocator()) {}
   JsonStorage(std::string buffer, std::size_t json_offset, std::size_t json_size, std::size_t chunk_bytes)
       : text(std::move(buffer)),
         offset(json_offset),
         size(json_size),
-        pool(chunk_bytes),
-        doc(rapidjson::kObjectType, &pool, 1024) {}
+        pool(chunk_bytes, &shared_crt_allocator()),
+        doc(rapidjson::kObjectType, &pool, 1024, &shared_crt_allocator()) {}
   JsonStorage(const JsonStorage&) = delete;
   JsonStorage& operator=(const JsonStorage&) = delete;
 

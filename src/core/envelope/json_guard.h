@@ -16,6 +16,10 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -26,6 +30,124 @@
 #include "core/envelope/codec_limits.h"
 #include "core/envelope/envelope_error.h"
 #include "core/envelope/text_check.h"
+
+namespace callsignal::envelope_detail {
+
+// RapidJSON's GenericInsituStringStream<UTF8<>> plus the end of the text: [head_, end_) is the
+// text and its terminating NUL, so the string scan below can read 16 bytes at a time without ever
+// loading a byte past the allocation (RapidJSON's own SSE2 scan, RAPIDJSON_SSE2, reads aligned
+// blocks that may run past it, which ASan reports).
+struct BoundedInsituStream {
+  using Ch = char;
+
+  // text[size] must be '\0'.
+  BoundedInsituStream(char* text, std::size_t size) noexcept : src_(text), head_(text), end_(text + size + 1) {}
+
+  Ch Peek() const noexcept { return *src_; }
+  Ch Take() noexcept { return *src_++; }
+  std::size_t Tell() const noexcept { return static_cast<std::size_t>(src_ - head_); }
+
+  Ch* PutBegin() noexcept { return dst_ = src_; }
+  void Put(Ch c) noexcept { *dst_++ = c; }
+  void Flush() noexcept {}
+  std::size_t PutEnd(Ch* begin) noexcept { return static_cast<std::size_t>(dst_ - begin); }
+  Ch* Push(std::size_t count) noexcept {
+    Ch* begin = dst_;
+    dst_ += count;
+    return begin;
+  }
+  void Pop(std::size_t count) noexcept { dst_ -= count; }
+
+  // Reads and copies (in place, src_ -> dst_) the bytes before the first '"', '\\' or byte < 0x20,
+  // and leaves src_ at it. The NUL at end_ - 1 stops the scan, so it never reaches end_.
+  void scan_copy_unescaped() noexcept {
+    char* p = src_;
+    char* q = dst_;
+    const char* const end = end_;
+#ifdef __SSE2__
+    const __m128i dq = _mm_set1_epi8('"');
+    const __m128i bs = _mm_set1_epi8('\\');
+    const __m128i sp = _mm_set1_epi8(0x1F);
+    if (p == q) {  // nothing unescaped yet in this string: only skip
+      while (end - p >= 16) {
+        const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        const __m128i x = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(s, dq), _mm_cmpeq_epi8(s, bs)),
+                                       _mm_cmpeq_epi8(_mm_min_epu8(s, sp), s));  // s <= 0x1F
+        const unsigned r = static_cast<unsigned>(_mm_movemask_epi8(x));
+        if (r != 0) {
+          src_ = dst_ = p + __builtin_ctz(r);
+          return;
+        }
+        p += 16;
+      }
+      while (!stops(*p)) ++p;
+      src_ = dst_ = p;
+      return;
+    }
+    while (end - p >= 16) {
+      const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i x = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(s, dq), _mm_cmpeq_epi8(s, bs)),
+                                     _mm_cmpeq_epi8(_mm_min_epu8(s, sp), s));
+      const unsigned r = static_cast<unsigned>(_mm_movemask_epi8(x));
+      if (r != 0) {
+        const unsigned length = static_cast<unsigned>(__builtin_ctz(r));
+        std::memmove(q, p, length);
+        src_ = p + length;
+        dst_ = q + length;
+        return;
+      }
+      // q < p: the block is loaded before it is stored, and later loads start past this store.
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q), s);
+      p += 16;
+      q += 16;
+    }
+#else
+    (void)end;
+#endif
+    if (p == q) {
+      while (!stops(*p)) ++p;
+      src_ = dst_ = p;
+      return;
+    }
+    while (!stops(*p)) *q++ = *p++;
+    src_ = p;
+    dst_ = q;
+  }
+
+  char* src_;
+  char* dst_ = nullptr;
+  char* head_;
+  const char* end_;
+
+ private:
+  static bool stops(char c) noexcept {
+    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+  }
+};
+
+}  // namespace callsignal::envelope_detail
+
+namespace rapidjson {
+
+template <>
+struct StreamTraits<callsignal::envelope_detail::BoundedInsituStream> {
+  enum { copyOptimization = 1 };
+};
+
+// The reader's hook for copying a run of plain string bytes (a no-op in the generic version, SSE2
+// overloads for RapidJSON's own streams under RAPIDJSON_SSE2), specialised for the stream above.
+// parse_json() below only uses rapidjson::Reader, and this must be declared before its first use.
+template <>
+template <>
+inline RAPIDJSON_FORCEINLINE void Reader::ScanCopyUnescapedString<callsignal::envelope_detail::BoundedInsituStream,
+                                                                  callsignal::envelope_detail::BoundedInsituStream>(
+    callsignal::envelope_detail::BoundedInsituStream& is, callsignal::envelope_detail::BoundedInsituStream& os) {
+  RAPIDJSON_ASSERT(&is == &os);
+  (void)os;
+  is.scan_copy_unescaped();
+}
+
+}  // namespace rapidjson
 
 namespace callsignal::envelope_detail {
 
@@ -159,7 +281,16 @@ class GuardedHandler {
     return true;
   }
 
+  // The common case (within the limit, no \u escape in the text) inline; the rest out of line.
   bool check_string(const Ch* s, std::size_t n, const char* what) {
+    if (RAPIDJSON_LIKELY(n <= max_string_bytes_ && (!unicode_escapes_ || n == 0))) return true;
+    return check_string_slow(s, n, what);
+  }
+
+#if defined(__GNUC__)
+  __attribute__((noinline, cold))
+#endif
+  bool check_string_slow(const Ch* s, std::size_t n, const char* what) {
     if (n > max_string_bytes_) {
       fail(EnvelopeError::too_large, std::string(": ") + what + " longer than " +
                                          std::to_string(max_string_bytes_) + " bytes");
@@ -221,7 +352,7 @@ EnvelopeStatus parse_json(char* text, std::size_t size, Inner& inner, const char
                                  std::string(root) + ": NUL byte at offset " + std::to_string(offset));
   }
   GuardedHandler<Inner> guard(inner, root, max_depth, max_string_bytes, scan.unicode_escapes);
-  rapidjson::InsituStringStream stream(text);
+  BoundedInsituStream stream(text, size);
   // In situ, the reader's own stack is never used (it only buffers strings of copying parses).
   rapidjson::Reader reader(nullptr, 0);
   // No kParseValidateEncodingFlag: the whole text is valid UTF-8 by now (checked above or by the

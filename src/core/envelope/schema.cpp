@@ -18,13 +18,19 @@ bool is_valid_identifier(std::string_view id) noexcept {
   std::uint64_t control = 0;
   std::uint64_t high = 0;
   std::size_t i = 0;
-  for (; i + 8 <= id.size(); i += 8) {
+  auto check_word = [&](std::size_t at) {
     std::uint64_t w;
-    std::memcpy(&w, id.data() + i, sizeof w);
+    std::memcpy(&w, id.data() + at, sizeof w);
     const std::uint64_t del = w ^ (kOnes * 0x7F);
     // Bytes below 0x20 (exact for ASCII bytes; a non-ASCII word is re-checked below) and 0x7F.
     control |= ((w - kOnes * 0x20) & ~w & kHigh) | ((del - kOnes) & ~del & kHigh);
     high |= w & kHigh;
+  };
+  for (; i + 8 <= id.size(); i += 8) check_word(i);
+  if (i > 0 && i < id.size()) {
+    // The last bytes as one word ending where the id ends (it overlaps bytes checked already).
+    check_word(id.size() - 8);
+    i = id.size();
   }
   for (; i < id.size(); ++i) {
     const auto b = static_cast<unsigned char>(id[i]);
