@@ -29,4 +29,19 @@ void append_file(const std::string& path, const std::string& data) {
 
 std::uint64_t file_size(const std::string& path) { return std::filesystem::file_size(path); }
 
+FileSizeLimit::FileSizeLimit(std::uint64_t max_bytes) {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  if (::sigaction(SIGXFSZ, &ignore, &previous_action_) != 0) throw std::runtime_error("sigaction(SIGXFSZ) failed");
+  if (::getrlimit(RLIMIT_FSIZE, &previous_limit_) != 0) throw std::runtime_error("getrlimit failed");
+  struct rlimit limit = previous_limit_;
+  limit.rlim_cur = static_cast<rlim_t>(max_bytes);
+  if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) throw std::runtime_error("setrlimit(RLIMIT_FSIZE) failed");
+}
+
+FileSizeLimit::~FileSizeLimit() {
+  ::setrlimit(RLIMIT_FSIZE, &previous_limit_);
+  ::sigaction(SIGXFSZ, &previous_action_, nullptr);
+}
+
 }  // namespace callsignal::test

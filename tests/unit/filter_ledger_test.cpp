@@ -1,7 +1,6 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -504,21 +503,11 @@ TEST_CASE("ledger: a failed write remembers nothing and leaves no torn record", 
   must_admit(*ledger, 1, "before");
   const std::uint64_t size = file_size(dir.file("ledger.log"));
 
-  // RLIMIT_FSIZE makes the write stop part-way (and then fail with EFBIG): a real partial write.
-  struct sigaction ignore {};
-  struct sigaction previous_action {};
-  ignore.sa_handler = SIG_IGN;
-  REQUIRE(::sigaction(SIGXFSZ, &ignore, &previous_action) == 0);
-  struct rlimit previous_limit {};
-  REQUIRE(::getrlimit(RLIMIT_FSIZE, &previous_limit) == 0);
-  struct rlimit limit = previous_limit;
-  limit.rlim_cur = static_cast<rlim_t>(size + 20);
-  REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
-
-  Result<bool> failed = ledger->admit(id_of(2), kFar, "t", std::string(200, 'x'));
-
-  REQUIRE(::setrlimit(RLIMIT_FSIZE, &previous_limit) == 0);
-  REQUIRE(::sigaction(SIGXFSZ, &previous_action, nullptr) == 0);
+  // The write stops part-way (and then fails with EFBIG): a real partial write.
+  auto failed = [&] {
+    FileSizeLimit limit(size + 20);
+    return ledger->admit(id_of(2), kFar, "t", std::string(200, 'x'));
+  }();
 
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.status().code == Errc::io_error);

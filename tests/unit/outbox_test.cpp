@@ -1,7 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <signal.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -412,21 +410,11 @@ TEST_CASE("outbox: a failed write records nothing and leaves no torn record", "[
   must_append(*outbox, "t", "before");
   const std::uint64_t size = file_size(dir.file("outbox.log"));
 
-  // RLIMIT_FSIZE makes the write stop part-way (and then fail with EFBIG): a real partial write.
-  struct sigaction ignore {};
-  struct sigaction previous_action {};
-  ignore.sa_handler = SIG_IGN;
-  REQUIRE(::sigaction(SIGXFSZ, &ignore, &previous_action) == 0);
-  struct rlimit previous_limit {};
-  REQUIRE(::getrlimit(RLIMIT_FSIZE, &previous_limit) == 0);
-  struct rlimit limit = previous_limit;
-  limit.rlim_cur = static_cast<rlim_t>(size + 20);
-  REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
-
-  Result<std::uint64_t> failed = outbox->append("t", std::string(200, 'x'), 0, false, 0);
-
-  REQUIRE(::setrlimit(RLIMIT_FSIZE, &previous_limit) == 0);
-  REQUIRE(::sigaction(SIGXFSZ, &previous_action, nullptr) == 0);
+  // The write stops part-way (and then fails with EFBIG): a real partial write.
+  auto failed = [&] {
+    FileSizeLimit limit(size + 20);
+    return outbox->append("t", std::string(200, 'x'), 0, false, 0);
+  }();
 
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.status().code == Errc::io_error);
