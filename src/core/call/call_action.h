@@ -51,6 +51,7 @@ struct NotifyIncoming {
   std::string custom_json;
   bool waiting = false;
   bool auto_accepted = false;
+  std::vector<std::string> members;  // already in the call (an invite to a running call)
 };
 // An incoming call this device never rang for (refused busy, or ended before it could ring).
 struct NotifyMissed { std::string call_id; std::string caller; EndReason reason = EndReason::busy; };

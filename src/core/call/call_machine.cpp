@@ -485,11 +485,10 @@ void CallMachine::on_callee_invite(const Envelope& m) {
   for (const auto& callee : callees) {
     if (callee != config_.self_user) c.participants[callee] = ParticipantState::invited;
   }
-  auto members = m.body.get_string_list("members");
-  if (members.ok()) {
-    for (const auto& member : members.value()) {
-      if (member != config_.self_user) c.participants[member] = ParticipantState::joined;
-    }
+  auto members_r = m.body.get_string_list("members");
+  std::vector<std::string> members = members_r.ok() ? members_r.value() : std::vector<std::string>{};
+  for (const auto& member : members) {
+    if (member != config_.self_user) c.participants[member] = ParticipantState::joined;
   }
   const std::string custom = m.body.has("custom") ? m.body.get_json("custom").value() : std::string();
 
@@ -506,7 +505,7 @@ void CallMachine::on_callee_invite(const Envelope& m) {
     send_leave_request(*engaged);
     finish(*engaged, EndReason::glare);
     Call& stored = calls_.emplace(c.key, std::move(c)).first->second;
-    out_.emplace_back(NotifyIncoming{stored.key, caller, callees, media, custom, false, true});
+    out_.emplace_back(NotifyIncoming{stored.key, caller, callees, media, custom, false, true, members});
     Body body;
     body.set_string("invite_id", stored.invite_id);
     send(MessageType::accept, stored.call_id, std::move(body));
@@ -539,7 +538,7 @@ void CallMachine::on_callee_invite(const Envelope& m) {
   send(MessageType::ringing, stored.call_id, std::move(ringing));
   arm(stored, TimerKind::ring, config_.ring_timeout_ms);
   arm(stored, TimerKind::lifetime, lifetime_end - now_);
-  out_.emplace_back(NotifyIncoming{stored.key, caller, callees, media, custom, stored.waiting, false});
+  out_.emplace_back(NotifyIncoming{stored.key, caller, callees, media, custom, stored.waiting, false, members});
   set_state(stored, CallState::incoming);
 }
 
