@@ -36,7 +36,7 @@ struct Device {
     filter_config.client_id = config.group_id + "@@@" + config.device_id;
     REQUIRE(filter_config.trusted_keys.add_base64(service_key.key_id(), service_key.public_key_base64()).ok());
     filter_config.on_recorded = [this](const Envelope& m) {
-      if (Session* s = live.load()) DeviceInbox::ack_recorded(*s, m);
+      if (Session* s = live.load()) DeviceInbox::ack_recorded(*s, m, now_ms());
     };
     filter = MessageFilter::open(std::move(filter_config)).value();
     inbox = std::make_unique<DeviceInbox>(*filter, app);

@@ -1,38 +1,8 @@
 #include "core/client/device_inbox.h"
 
-#include "core/client/publish_options.h"
-#include "core/envelope/frame.h"
-#include "core/envelope/message_codec.h"
-#include "core/envelope/message_id.h"
+#include "core/client/uplink.h"
 
 namespace callsignal {
-namespace {
-
-constexpr const char* kRequestTopic = "req";
-
-std::int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// Stamps and frames a message from this client (unsigned: clients hold no signing key) and
-// publishes it with the MQTT 5 expiry its lifetime gives. Returns the id it got.
-Result<std::string> publish_own(Session& session, const std::string& topic, Envelope message) {
-  auto id = new_message_id();
-  if (!id.ok()) return id.status();
-  message.id = id.value();
-  message.ts_ms = wall_clock_ms();
-  auto text = encode_message(message);
-  if (!text.ok()) return Status::error(Errc::internal, text.status().message);
-  auto frame = encode_frame(text.value());
-  if (!frame.ok()) return Status::error(Errc::internal, frame.status().message);
-  const auto options = publish_options_for(message, message.ts_ms);
-  auto seq = session.publish(topic, frame.value(), options.value_or(PublishOptions{}));
-  if (!seq.ok()) return seq.status();
-  return message.id;
-}
-
-}  // namespace
 
 DeviceInbox::DeviceInbox(MessageFilter& filter, InboxListener& listener, InboxConfig config)
     : filter_(filter), listener_(listener), config_(config), drain_(config.drain_max_held) {}
@@ -46,14 +16,14 @@ void DeviceInbox::replay_undelivered() {
   for (const ReplayedMessage& kept : filter_.undelivered()) give(kept.message, true);
 }
 
-void DeviceInbox::ack_recorded(Session& session, const Envelope& message) {
+void DeviceInbox::ack_recorded(Session& session, const Envelope& message, std::int64_t service_now_ms) {
   if (message.type == MessageType::drain) return;
   Envelope ack;
   ack.type = MessageType::ack;
   ack.from = session.client_id();
   ack.ttl_ms = 60'000;
   ack.body.set_string_list("ids", {message.id});
-  (void)publish_own(session, session.topics().uplink(kRequestTopic), std::move(ack));
+  (void)publish_own(session, session.topics().uplink(kRequestTopicLevel), std::move(ack), service_now_ms);
 }
 
 std::int64_t DeviceInbox::now_ms() const {
@@ -81,7 +51,8 @@ void DeviceInbox::begin_drain() {
   marker.from = session_->client_id();
   marker.to = session_->client_id();
   marker.ttl_ms = 60'000;
-  auto marker_id = publish_own(*session_, session_->topics().p2p, std::move(marker));
+  // Stamped by the service clock estimate: the marker comes back through the filter's expiry check.
+  auto marker_id = publish_own(*session_, session_->topics().p2p, std::move(marker), filter_.service_now());
   if (!marker_id.ok()) return;  // no marker: no drain, the backlog passes through as it comes
   handle(drain_.begin(marker_id.value(), now_ms() + config_.drain_deadline.count()));
   drain_timer_ = loop_->post_after(config_.drain_deadline, [this] { on_drain_tick(); });

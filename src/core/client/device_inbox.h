@@ -53,9 +53,10 @@ class DeviceInbox final : public SessionListener {
   // Hands the app what the ledger kept from before a restart (flagged replayed).
   void replay_undelivered();
 
-  // Publishes an `ack` for `message` on <uplink>/req. Meant for FilterConfig::on_recorded (runs on
-  // Paho's receive thread: it only appends to the outbox). Loopback messages (drain) are not acked.
-  static void ack_recorded(Session& session, const Envelope& message);
+  // Publishes an `ack` for `message` on <uplink>/req, stamped `service_now_ms`. Meant for
+  // FilterConfig::on_recorded (runs on Paho's receive thread: it only appends to the outbox).
+  // Loopback messages (drain) are not acked.
+  static void ack_recorded(Session& session, const Envelope& message, std::int64_t service_now_ms);
 
   // SessionListener.
   void on_connection(const ConnectionEvent& event) override;

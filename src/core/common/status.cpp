@@ -18,6 +18,8 @@ const char* errc_name(Errc code) noexcept {
     case Errc::broker_error: return "broker error";
     case Errc::expired: return "expired";
     case Errc::internal: return "internal error";
+    case Errc::no_memory: return "out of memory";
+    case Errc::unknown_call: return "unknown call";
   }
   return "unknown error";
 }

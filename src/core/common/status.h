@@ -22,6 +22,8 @@ enum class Errc : int {
   broker_error = 11,     // the broker refused or dropped the connection for another reason
   expired = 12,          // a message outlived its lifetime before it could be sent
   internal = 13,         // a bug or an unexpected library failure
+  no_memory = 14,        // an allocation failed
+  unknown_call = 15,     // no call with this id is known
 };
 
 // Static, never-null English text for a code.

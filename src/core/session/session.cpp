@@ -34,8 +34,11 @@ std::int64_t unix_ms_now() {
       .count();
 }
 
-std::string presence_payload(const std::string& configured, const char* state, const std::string& client_id) {
+std::string presence_payload(const PresenceConfig& presence, bool online, const std::string& client_id) {
+  if (presence.compose) return presence.compose(online);
+  const std::string& configured = online ? presence.online_payload : presence.offline_payload;
   if (!configured.empty()) return configured;
+  const char* state = online ? "online" : "offline";
   // The client id is validated to [A-Za-z0-9_.:@-]: no JSON escaping needed.
   return std::string("{\"type\":\"status\",\"state\":\"") + state + "\",\"client_id\":\"" + client_id + "\"}";
 }
@@ -369,7 +372,7 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
     }
     if (config_.presence.enabled && config_.profile == BrokerProfile::generic) {
       params.will_topic = topics_.status;
-      params.will_payload = presence_payload(config_.presence.offline_payload, "offline", client_id_);
+      params.will_payload = presence_payload(config_.presence, false, client_id_);
     }
     params.session_expiry_s = config_.session_expiry_s;
     // Room for presence and token messages beyond the outbox window.
@@ -437,7 +440,7 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
       ++stats_.connects;
     }
     if (config_.presence.enabled) {
-      send_direct(topics_.status, presence_payload(config_.presence.online_payload, "online", client_id_));
+      send_direct(topics_.status, presence_payload(config_.presence, true, client_id_));
     }
     ConnectionEvent event;
     event.state = ConnectionState::connected;
@@ -702,7 +705,7 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
       return;
     }
     if (config_.presence.enabled) {
-      send_direct(topics_.status, presence_payload(config_.presence.offline_payload, "offline", client_id_));
+      send_direct(topics_.status, presence_payload(config_.presence, false, client_id_));
     }
     teardown_tag_ = ++attempt_tag_;
     if (!paho_->disconnect(config_.close_timeout, teardown_tag_).ok()) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,10 @@ struct PresenceConfig {
   bool enabled = true;
   std::string online_payload;   // empty: a small JSON default naming the client id
   std::string offline_payload;  // used as the last will (generic brokers only)
+  // When set, composes each presence payload instead (fresh ids and timestamps: the client makes
+  // protocol `status` messages). Called on the event loop thread when the payload is needed: at
+  // every connect attempt (the last will) and every connect / clean close. Must not throw.
+  std::function<std::string(bool online)> compose;
 };
 
 struct SessionConfig {
