@@ -1,0 +1,71 @@
+// What every C ABI entry point shares: the error out-parameter, the exception barrier, argument
+// checks, versioned structs, and the handle behind cs_client_t.
+#pragma once
+
+#include <callsignal/callsignal.h>
+
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "core/client/client.h"
+#include "core/common/status.h"
+
+// The handle behind the opaque cs_client_t.
+struct cs_client {
+  std::unique_ptr<callsignal::Client> client;
+  // Keeps the app's listener (and so its release) alive until destroy, even if disconnect ran.
+  std::shared_ptr<callsignal::ClientListener> listener;
+};
+
+namespace callsignal::capi {
+
+// Writes `status` into `err` (if not null): the code, and the message truncated to fit without
+// splitting a UTF-8 sequence. Returns the code as the C status.
+int fail(cs_error_t* err, const Status& status) noexcept;
+int fail(cs_error_t* err, Errc code, const char* message) noexcept;
+int to_c_code(Errc code) noexcept;
+
+// Runs `body` (returning Status) behind the exception barrier: nothing escapes into C.
+template <typename Body>
+int guarded(cs_error_t* err, Body&& body) noexcept {
+  try {
+    const Status status = body();
+    return status.ok() ? CS_OK : fail(err, status);
+  } catch (const std::bad_alloc&) {
+    return fail(err, Errc::no_memory, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(err, Errc::internal, e.what());
+  } catch (...) {
+    return fail(err, Errc::internal, "unexpected exception");
+  }
+}
+
+// A required (non-null) UTF-8 string argument; `name` goes into the error message.
+Status read_string(const char* text, const char* name, std::string& out);
+// An optional one: null reads as "".
+Status read_optional_string(const char* text, const char* name, std::string& out);
+// `count` strings from `items` (null allowed only with count 0).
+Status read_string_list(const char* const* items, std::size_t count, const char* name, std::vector<std::string>& out);
+
+// Copies a caller's versioned struct (struct_size first) into `out`, which holds this library's
+// defaults. Sizes below the first release's (`min_size`) or above ours are refused.
+template <typename T>
+Status read_versioned(const T* in, const char* name, std::size_t min_size, T& out) {
+  if (in == nullptr) return Status::error(Errc::invalid_argument, std::string(name) + ": must not be NULL");
+  const std::uint32_t size = in->struct_size;
+  if (size < min_size || size > sizeof(T)) {
+    return Status::error(Errc::invalid_argument,
+                         std::string(name) + ".struct_size: " + std::to_string(size) + " is not a size this library knows (" +
+                             std::to_string(sizeof(T)) + " expected: use the _INIT macro)");
+  }
+  std::memcpy(static_cast<void*>(&out), static_cast<const void*>(in), size);
+  return Status::success();
+}
+
+// The client behind a handle; invalid_argument for NULL.
+Status client_of(cs_client_t* handle, Client*& out);
+
+}  // namespace callsignal::capi
