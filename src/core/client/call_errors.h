@@ -10,8 +10,9 @@
 
 namespace callsignal {
 
-// A command the machine refused: invalid_state ("not ringing", "busy: ...") or invalid_argument
-// (a bad callee, custom data that is not JSON), with "<what>: <why>" as the message.
+// A refusal the machine reported: its own (invalid_state for "not ringing", "busy: ...";
+// invalid_argument for a bad callee or custom data that is not JSON), or the service's code of a
+// refused request (RequestFailed, mapped by service_error_code). The message: "<what>: <why>".
 Status command_refusal(const NotifyCommandFailed& refusal);
 Errc refusal_code(const NotifyCommandFailed& refusal) noexcept;
 
