@@ -436,9 +436,8 @@ typedef struct cs_listener {
 
 typedef struct cs_client cs_client_t;
 
-/* Creates a client: validates the options, opens (or creates) data_dir, and replays to the
- * listener what an earlier run of the app received but never handed over (on the event thread,
- * after this returns). Does not connect: call cs_client_connect().
+/* Creates a client: validates the options and opens (or creates) data_dir. Does not connect, and
+ * makes no callback until cs_client_connect().
  * The listener struct is copied; from here on the SDK owns user_data until release.
  * Errors: CS_E_INVALID_ARGUMENT (NULL options/listener/out, bad struct_size, invalid UTF-8),
  * CS_E_INVALID_CONFIG (names the field), CS_E_IO (data_dir), CS_E_TLS (unreadable CA or key
@@ -456,8 +455,9 @@ CS_API int cs_client_create(const cs_client_options_t *options, const cs_listene
 CS_API void cs_client_destroy(cs_client_t *client) CS_NOEXCEPT;
 
 /* Starts connecting in the background and keeps the connection up (automatic reconnect with
- * backoff) until cs_client_disconnect() or cs_client_destroy(). Progress comes through
- * on_connection. Calling it again while connecting or connected is CS_OK.
+ * backoff) until cs_client_disconnect() or cs_client_destroy(). First, the listener gets what an
+ * earlier run of the app received but never handed over (a killed app loses no invite); then
+ * progress comes through on_connection. Calling it again while connecting or connected is CS_OK.
  * Errors: CS_E_INVALID_ARGUMENT (NULL), CS_E_CLOSED (after cs_client_disconnect()). */
 CS_API int cs_client_connect(cs_client_t *client, cs_error_t *err) CS_NOEXCEPT;
 

@@ -76,11 +76,6 @@ class Client::Core final : public InboxListener, public std::enable_shared_from_
     inbox_->attach(*session_, loop_);
     live_session_ = session_.get();
 
-    // What an earlier run recorded but never handed over, before anything new.
-    auto self = shared_from_this();
-    loop_->post([self] {
-      if (!self->is_closed()) self->inbox_->replay_undelivered();
-    });
     log_info(client_id_, "created");
     return Status::success();
   }
@@ -90,6 +85,12 @@ class Client::Core final : public InboxListener, public std::enable_shared_from_
   Status connect() {
     if (is_closed()) return closed_status();
     if (started_.exchange(true)) return Status::success();
+    // What an earlier run recorded but never handed over goes to the app first, before anything
+    // the session receives (queued behind this task on the same loop).
+    auto self = shared_from_this();
+    loop_->post([self] {
+      if (!self->is_closed()) self->inbox_->replay_undelivered();
+    });
     log_info(client_id_, "connecting");
     return session_->start();
   }

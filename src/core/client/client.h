@@ -39,8 +39,8 @@ struct ClientStats {
 
 class Client {
  public:
-  // Validates the config, opens the ledger and the outbox in config.session.data_dir, and queues
-  // the replay of messages an earlier run recorded but never handed to the app. Does not connect.
+  // Validates the config and opens the ledger and the outbox in config.session.data_dir. Does not
+  // connect, and makes no callback before connect().
   // `loop` null: the process-wide default loop. The client keeps `listener` until close() has
   // finished with it (then drops its reference: see close()).
   // Errors: invalid_config (names the field), io_error, tls_error, internal.
@@ -51,7 +51,8 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // Starts connecting; reconnects on its own. Idempotent. Errors: closed.
+  // Starts connecting; reconnects on its own. First hands the app (on the event thread) what an
+  // earlier run recorded but never handed over. Idempotent. Errors: closed.
   Status connect();
   // Disconnects cleanly (status offline), stops every timer and callback, and drops the listener:
   // from another thread once the callback running now (if any) has returned, so the listener is
