@@ -1,5 +1,7 @@
 #include "service/service_fixture.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "control/digest.h"
@@ -7,6 +9,7 @@
 #include "core/envelope/message_codec.h"
 #include "core/envelope/message_id.h"
 #include "support/frames.h"
+#include "support/shared_broker.h"
 
 namespace callsignal::test {
 
@@ -48,7 +51,13 @@ ServiceUnderTest::ServiceUnderTest(control::ControlConfig config)
   if (!service_->wait_connected(kServiceWait)) throw std::runtime_error("the service did not connect");
 }
 
-ServiceUnderTest::~ServiceUnderTest() { service_->stop(); }
+ServiceUnderTest::~ServiceUnderTest() {
+  service_->stop();
+  // CALLSIGNAL_SERVICE_LOG=1: the service's log lines, for a failing test.
+  if (std::getenv("CALLSIGNAL_SERVICE_LOG") != nullptr) {
+    for (const std::string& line : log_->snapshot()) std::fprintf(stderr, "%s\n", line.c_str());
+  }
+}
 
 bool ServiceUnderTest::wait_stats(const std::function<bool(const control::ControlStats&)>& pred,
                                   std::chrono::milliseconds timeout) {
@@ -211,6 +220,50 @@ std::vector<std::string> TestDevice::frames_of(const std::string& id) const {
     if (entry.compare(0, id.size() + 1, id + "\n") == 0) frames.push_back(entry.substr(id.size() + 1));
   }
   return frames;
+}
+
+World::World(control::ControlConfig config, const std::vector<std::string>& device_names, DeviceOptions options)
+    : service(std::move(config)) {
+  for (const std::string& name : device_names) {
+    DeviceOptions device_options = options;
+    const std::string user = name.substr(0, name.find('.'));
+    if (device_options.presence) device_options.user_for_status = user;
+    devices_.emplace_back(name, std::make_unique<TestDevice>(shared_broker_uri(), service.uplink(), service.downlink(),
+                                                             name, service.config().signer, device_options));
+  }
+  for (auto& [name, device] : devices_) {
+    if (!device->wait_connected()) throw std::runtime_error("device " + name + " did not connect");
+  }
+  for (auto& [name, device] : devices_) device->hello(name.substr(0, name.find('.')));
+}
+
+TestDevice& World::operator[](const std::string& name) {
+  for (auto& [n, device] : devices_) {
+    if (n == name) return *device;
+  }
+  throw std::runtime_error("no device " + name);
+}
+
+std::string World::call(const std::string& caller, const std::vector<std::string>& callees) {
+  TestDevice& device = (*this)[caller];
+  const std::string request_id = device.send(MessageType::call_request, "", call_request_body(callees));
+  return device.wait_for(MessageType::invite, body_is("request_id", request_id)).call_id;
+}
+
+Envelope World::invite_of(const std::string& device, const std::string& call_id) {
+  return (*this)[device].wait_for(MessageType::invite, in_call(call_id));
+}
+
+void World::accept(const std::string& device, const std::string& call_id) {
+  Body body;
+  body.set_string("invite_id", invite_of(device, call_id).id);
+  (*this)[device].send(MessageType::accept, call_id, std::move(body));
+}
+
+std::size_t World::refused() const {
+  std::size_t total = 0;
+  for (const auto& [name, device] : devices_) total += device->refused();
+  return total;
 }
 
 Body call_request_body(const std::vector<std::string>& callees, const std::string& media) {

@@ -124,6 +124,27 @@ class TestDevice : public SessionListener {
 // Waits until every device is connected (throws otherwise). Start devices together, then wait once.
 void connect_all(std::initializer_list<TestDevice*> devices);
 
+// A service and its devices, created together. Device names are "<user>" or "<user>.<n>" (a
+// user's second device); each device says hello for its user before the constructor returns.
+class World {
+ public:
+  World(control::ControlConfig config, const std::vector<std::string>& device_names, DeviceOptions options = {});
+
+  ServiceUnderTest service;
+  TestDevice& operator[](const std::string& name);
+  // Starts a call from `caller` to `callees`; returns the call id (from the caller's invite).
+  std::string call(const std::string& caller, const std::vector<std::string>& callees);
+  // The invite of `call_id` that reached `device`.
+  Envelope invite_of(const std::string& device, const std::string& call_id);
+  // `device` accepts (answers) the call.
+  void accept(const std::string& device, const std::string& call_id);
+  // No device refused a frame.
+  std::size_t refused() const;
+
+ private:
+  std::vector<std::pair<std::string, std::unique_ptr<TestDevice>>> devices_;
+};
+
 // A call_request body.
 Body call_request_body(const std::vector<std::string>& callees, const std::string& media = "audio");
 

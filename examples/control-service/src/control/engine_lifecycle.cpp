@@ -119,7 +119,8 @@ void Engine::end_call(Call& call, const std::string& reason) {
   erase_call(call.id, reason);
 }
 
-void Engine::erase_call(const std::string& call_id, const std::string& reason) {
+void Engine::erase_call(const std::string& id_ref, const std::string& reason) {
+  const std::string call_id = id_ref;  // id_ref may be the call's own id, destroyed by the erase
   auto it = calls_.find(call_id);
   if (it == calls_.end()) return;
   const auto duration = it->second.connected ? mono_ms_ - it->second.created_ms : 0;
