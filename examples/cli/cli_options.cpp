@@ -42,7 +42,8 @@ Output:
   --json                  one JSON object per line, with an "event" field named like the C ABI's
                           events (connection, incoming_call, call_state, call_id, join_rtc,
                           rtc_update, leave_rtc, participants, mute_request, missed_call, error)
-                          and "result" lines for commands
+                          and "result" lines for commands; every line also has "t_ms"
+                          (ms since start) and "ts" (Unix time in ms)
   --log-level LEVEL       SDK log lines on stderr: debug, info, warn, error (default: none)
   --help                  this text
 

@@ -1,5 +1,6 @@
 #include "cli_output.h"
 
+#include <chrono>
 #include <cstdio>
 
 std::string json_quote(const std::string& text) {
@@ -68,7 +69,10 @@ std::string Line::human() const {
 }
 
 std::string Line::json(long long t_ms) const {
-  std::string out = "{\"event\":" + json_quote(event_) + ",\"t_ms\":" + std::to_string(t_ms);
+  const long long ts = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string out = "{\"event\":" + json_quote(event_) + ",\"t_ms\":" + std::to_string(t_ms) +
+                    ",\"ts\":" + std::to_string(ts);
   for (const auto& [key, value] : json_fields_) out += "," + json_quote(key) + ":" + value;
   return out + "}";
 }

@@ -19,6 +19,7 @@ class Line {
   Line& raw_json(const std::string& key, const std::string& json);  // already JSON text
   // The human form: "event  key=value key=value".
   std::string human() const;
+  // The JSON form: {"event":..., "t_ms": ms since the CLI started, "ts": Unix ms, fields...}.
   std::string json(long long t_ms) const;
 
  private:
