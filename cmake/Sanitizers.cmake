@@ -12,3 +12,5 @@ if(_cs_san)
   add_compile_options(${_cs_san})
   add_link_options(${_cs_san})
 endif()
+# For builds outside this tree that link our instrumented libraries (tests/packaging's consumer).
+set(CALLSIGNAL_SANITIZER_FLAGS ${_cs_san})

@@ -2,7 +2,7 @@
 # Sourced by scripts/test.sh and scripts/demo.sh.
 
 CALLSIGNAL_BUILD_PACKAGES=(cmake g++ make libpaho-mqtt-dev libssl-dev rapidjson-dev)
-CALLSIGNAL_TEST_PACKAGES=(catch2 mosquitto mosquitto-clients openssl)
+CALLSIGNAL_TEST_PACKAGES=(catch2 mosquitto mosquitto-clients openssl pkg-config)
 
 # ensure_packages PKG...: installs whichever of PKG is not installed. As root it runs apt-get;
 # otherwise it prints the exact command and fails, since it cannot install for you.
