@@ -26,7 +26,7 @@ constexpr const char* kTokenInvalidNoticeTopic = "$SYS/tokenInvalidNotice";
 constexpr std::chrono::seconds kConnectDeadlineSlack{5};
 // A failed publish while connected is retried after this pause, not in a hot loop.
 constexpr std::chrono::milliseconds kPublishRetryPause{1'000};
-// Paho checks disconnect timeouts only every ~3 s: the bound on a graceful disconnect allows for it.
+// How long a DISCONNECT may go unconfirmed (Paho checks its own disconnect timeouts only every ~3 s).
 constexpr std::chrono::milliseconds kDisconnectSlack{4'000};
 
 std::int64_t unix_ms_now() {
@@ -486,7 +486,8 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
 
   void handle_connection_lost(const std::string& cause) {
     if (closing_) {
-      if (teardown_tag_ != 0) finish_teardown();  // the graceful disconnect will not complete now
+      // The graceful disconnect (or the wait for PUBACKs before it) will not complete now.
+      if (teardown_tag_ != 0 || draining_for_close_) finish_teardown();
       return;
     }
     if (state_loop_ == ConnectionState::connecting) {
@@ -617,6 +618,10 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
     const std::uint64_t seq = found->second;
     token_to_seq_.erase(found);
     inflight_.erase(seq);
+    if (draining_for_close_ && inflight_.empty()) {
+      auto self = shared_from_this();
+      loop_->post([self] { self->disconnect_now(); });  // after this result is recorded
+    }
     if (status.ok()) {
       if (Status s = outbox_->acknowledge(seq); !s.ok()) {
         notify([&](SessionListener& l) { l.on_error(s); });
@@ -707,13 +712,35 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
     if (config_.presence.enabled) {
       send_direct(topics_.status, presence_payload(config_.presence, false, client_id_));
     }
+    // Our own publishes in flight get up to close_timeout for their PUBACKs (each one acked then
+    // leaves the outbox, so the next start does not send it again). We wait for them here rather
+    // than through Paho's disconnect timeout, which Paho only checks every few seconds: a close
+    // would then take seconds even when everything was acked within milliseconds.
+    if (inflight_.empty()) {
+      disconnect_now();
+      return;
+    }
+    draining_for_close_ = true;
+    auto self = shared_from_this();
+    teardown_timer_ = loop_->post_after(config_.close_timeout, [self] {
+      self->teardown_timer_ = 0;
+      self->disconnect_now();
+    });
+  }
+
+  // The DISCONNECT itself, with nothing of ours left to wait for (what is still in flight stays
+  // in the outbox for the next start). Paho writes it after the publishes queued before it.
+  void disconnect_now() {
+    if (torn_down_loop_ || teardown_tag_ != 0) return;
+    draining_for_close_ = false;
+    cancel_timer(teardown_timer_);
     teardown_tag_ = ++attempt_tag_;
-    if (!paho_->disconnect(config_.close_timeout, teardown_tag_).ok()) {
+    if (!paho_->disconnect(std::chrono::milliseconds(0), teardown_tag_).ok()) {
       finish_teardown();
       return;
     }
     auto self = shared_from_this();
-    teardown_timer_ = loop_->post_after(config_.close_timeout + kDisconnectSlack, [self] {
+    teardown_timer_ = loop_->post_after(kDisconnectSlack, [self] {
       self->teardown_timer_ = 0;
       self->finish_teardown();
     });
@@ -770,6 +797,7 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
   std::uint64_t attempt_tag_ = 0;
   std::uint64_t reconnect_after_drop_tag_ = 0;
   std::uint64_t teardown_tag_ = 0;
+  bool draining_for_close_ = false;  // closing: waiting for our in-flight PUBACKs
   EventLoop::TimerId retry_timer_ = 0;
   EventLoop::TimerId deadline_timer_ = 0;
   EventLoop::TimerId teardown_timer_ = 0;
