@@ -88,6 +88,7 @@ TEST_CASE("service: bad requests get error replies and leave the state intact") 
   REQUIRE(w.service.wait_stats([](const control::ControlStats& s) {
     return s.refused_for("wrong_direction") == 1 && s.refused_for("duplicate") == 1;
   }));
+  m.wait_for(MessageType::hello_ack, body_is("hello_id", hello.id));
   std::set<std::string> acks;  // distinct hello_acks (a re-send repeats an id)
   for (const Envelope& e : m.received()) {
     if (e.type == MessageType::hello_ack) acks.insert(e.id);

@@ -102,7 +102,7 @@ TEST_CASE("service: a 1:1 call: invites, ringing, accept, hangup") {
   }));
   auto stats = p.service->stats();
   CHECK(stats.calls_created == 1);
-  CHECK(stats.calls_ended_by_reason["hangup"] == 1);
+  CHECK(stats.ended_for("hangup") == 1);
   CHECK(stats.refused_total() == 0);
   CHECK(p.alice.refused() == 0);
   CHECK(p.bob.refused() == 0);

@@ -93,8 +93,9 @@ TestDevice::TestDevice(const std::string& broker_uri, const std::string& uplink,
   client_id_ = config.group_id + "@@@" + config.device_id;
   config.presence.enabled = options_.presence;
   if (options_.presence) {
-    config.presence.online_payload = status_frame(true);
-    config.presence.offline_payload = status_frame(false);
+    // Composed at each connect, as the SDK's client does: fresh ids, and the will stamped at the
+    // connect, just before the online status.
+    config.presence.compose = [this](bool online) { return status_frame(online); };
   }
   decode_options_.trusted_keys = &keys_;
   decode_options_.expected_recipient = client_id_;

@@ -24,8 +24,10 @@ void Directory::hello(const std::string& client_id, const std::string& user, std
   assign_user(device, user);
   // A hello is sent after every connect: it proves the device online, whatever status came before
   // (a will published when an older connection died may arrive after the new connection's hello).
+  // Its ts is not compared with status stamps: a device stamps its hello before it knows the
+  // service clock, so the two may come from different clocks.
+  (void)hello_ts;
   device.online = true;
-  device.online_ts = std::max(device.online_ts, hello_ts);
   device.last_seen_ms = now_ms;
 }
 

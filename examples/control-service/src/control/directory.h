@@ -24,7 +24,7 @@ struct DeviceRecord {
   std::string user;              // empty until a hello (or status) names it
   bool online = false;
   std::int64_t status_ts = -1;   // ts of the newest status applied (-1: none yet)
-  std::int64_t online_ts = -1;   // ts of the newest online status or hello
+  std::int64_t online_ts = -1;   // ts of the newest online status
   std::int64_t last_seen_ms = 0; // service clock: last message of any kind from the device
 };
 

@@ -65,7 +65,9 @@ void Engine::on_uplink(const std::string& topic, const std::string& payload, std
     refuse("bad_sender");
     return;
   }
-  if (!seen_.insert(message.id, mono_ms_)) {
+  // Status messages are ordered by ts instead (applying one twice changes nothing), so they skip
+  // the id dedup.
+  if (message.type != MessageType::status && !seen_.insert(message.id, mono_ms_)) {
     refuse("duplicate");
     return;
   }

@@ -39,6 +39,14 @@ struct ControlStats {
     auto it = refused.find(reason);
     return it == refused.end() ? 0 : it->second;
   }
+  std::uint64_t ended_for(const std::string& reason) const {
+    auto it = calls_ended_by_reason.find(reason);
+    return it == calls_ended_by_reason.end() ? 0 : it->second;
+  }
+  std::uint64_t requests_for(const std::string& type) const {
+    auto it = requests_by_type.find(type);
+    return it == requests_by_type.end() ? 0 : it->second;
+  }
   std::uint64_t errors_for(const std::string& code) const {
     auto it = errors_sent.find(code);
     return it == errors_sent.end() ? 0 : it->second;
