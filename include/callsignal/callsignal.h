@@ -450,8 +450,10 @@ CS_API int cs_client_create(const cs_client_options_t *options, const cs_listene
  * no callback of this client runs any more, after calling release. From inside a callback it
  * returns at once: no further callback of this client is made after the current one returns,
  * and release runs on the event thread after it. Messages received but not yet handed to the
- * app stay in data_dir for the next cs_client_create(). Calling any function with the handle
- * after destroy has begun is undefined behaviour, as with free(). */
+ * app stay in data_dir for the next cs_client_create(). A call racing destroy on another thread
+ * finishes safely (CS_E_CLOSED or its result). After destroy, the handle is refused with
+ * CS_E_INVALID_ARGUMENT (and destroying it again is a no-op) for as long as its address has not
+ * been reused by a newer client: do not keep using a destroyed handle. */
 CS_API void cs_client_destroy(cs_client_t *client) CS_NOEXCEPT;
 
 /* Starts connecting in the background and keeps the connection up (automatic reconnect with

@@ -12,7 +12,7 @@ constexpr std::size_t kCallOptionsV1Size = sizeof(cs_call_options_t);
 template <typename Command>
 int call_command(cs_client_t* client, const char* call_id, cs_error_t* err, Command&& command) noexcept {
   return guarded(err, [&]() -> Status {
-    Client* c = nullptr;
+    std::shared_ptr<Client> c;
     if (Status s = client_of(client, c); !s.ok()) return s;
     std::string id;
     if (Status s = read_string(call_id, "call_id", id); !s.ok()) return s;
@@ -27,7 +27,7 @@ extern "C" {
 int cs_client_start_call(cs_client_t* client, const cs_call_options_t* options, char* out_call_id,
                          cs_error_t* err) noexcept {
   return guarded(err, [&]() -> Status {
-    Client* c = nullptr;
+    std::shared_ptr<Client> c;
     if (Status s = client_of(client, c); !s.ok()) return s;
     cs_call_options_t in = CS_CALL_OPTIONS_INIT;
     if (Status s = read_versioned(options, "options", kCallOptionsV1Size, in); !s.ok()) return s;

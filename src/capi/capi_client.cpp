@@ -1,6 +1,7 @@
 // The client's life cycle, connection, app reports, push payloads and stats.
 #include "capi/capi_listener.h"
 #include "capi/capi_options.h"
+#include "capi/capi_registry.h"
 
 using namespace callsignal;
 using namespace callsignal::capi;
@@ -18,11 +19,10 @@ int cs_client_create(const cs_client_options_t* options, const cs_listener_t* li
     auto app_listener = std::make_shared<AppListener>(callbacks);
     ClientConfig config;
     if (Status s = client_config_from(options, config); !s.ok()) return s;
-    auto handle = std::make_unique<cs_client>();
-    handle->listener = app_listener;
-    auto client = Client::create(std::move(config), std::move(app_listener));
+    auto client = Client::create(std::move(config), app_listener);
     if (!client.ok()) return client.status();
-    handle->client = std::move(client).value();
+    auto handle = std::make_unique<cs_client>();
+    register_handle(handle.get(), HandleEntry{std::shared_ptr<Client>(std::move(client).value()), app_listener});
     *out = handle.release();
     return Status::success();
   });
@@ -31,10 +31,13 @@ int cs_client_create(const cs_client_options_t* options, const cs_listener_t* li
 void cs_client_destroy(cs_client_t* client) noexcept {
   if (client == nullptr) return;
   try {
-    if (client->client) client->client->close();
-    // The handle's hold on the listener goes first: from inside a callback, the client's own
-    // hold is the last one and goes after that callback returns.
-    client->listener.reset();
+    HandleEntry entry = unregister_handle(client);
+    if (!entry.client) return;  // destroyed already, or never a client: leave the memory alone
+    entry.client->close();
+    // The handle's hold on the listener goes now: from inside a callback, the client's own hold
+    // is the last one and goes after that callback returns.
+    entry.listener.reset();
+    entry.client.reset();  // a call racing on another thread may keep it a little longer
     delete client;
   } catch (...) {
     // close() does not throw; freeing cannot. Nothing to report to a void function.
@@ -43,7 +46,7 @@ void cs_client_destroy(cs_client_t* client) noexcept {
 
 int cs_client_connect(cs_client_t* client, cs_error_t* err) noexcept {
   return guarded(err, [&]() -> Status {
-    Client* c = nullptr;
+    std::shared_ptr<Client> c;
     if (Status s = client_of(client, c); !s.ok()) return s;
     return c->connect();
   });
@@ -51,7 +54,7 @@ int cs_client_connect(cs_client_t* client, cs_error_t* err) noexcept {
 
 int cs_client_disconnect(cs_client_t* client, cs_error_t* err) noexcept {
   return guarded(err, [&]() -> Status {
-    Client* c = nullptr;
+    std::shared_ptr<Client> c;
     if (Status s = client_of(client, c); !s.ok()) return s;
     c->close();
     return Status::success();
@@ -59,9 +62,10 @@ int cs_client_disconnect(cs_client_t* client, cs_error_t* err) noexcept {
 }
 
 cs_connection_state_t cs_client_connection_state(const cs_client_t* client) noexcept {
-  if (client == nullptr || !client->client) return CS_CONNECTION_CLOSED;
   try {
-    return static_cast<cs_connection_state_t>(client->client->connection_state());
+    std::shared_ptr<Client> c = client == nullptr ? nullptr : find_client(client);
+    if (!c) return CS_CONNECTION_CLOSED;
+    return static_cast<cs_connection_state_t>(c->connection_state());
   } catch (...) {
     return CS_CONNECTION_CLOSED;
   }
@@ -69,7 +73,7 @@ cs_connection_state_t cs_client_connection_state(const cs_client_t* client) noex
 
 int cs_client_app_foreground(cs_client_t* client, cs_error_t* err) noexcept {
   return guarded(err, [&]() -> Status {
-    Client* c = nullptr;
+    std::shared_ptr<Client> c;
     if (Status s = client_of(client, c); !s.ok()) return s;
     return c->app_foreground();
   });
@@ -77,7 +81,7 @@ int cs_client_app_foreground(cs_client_t* client, cs_error_t* err) noexcept {
 
 int cs_client_app_background(cs_client_t* client, cs_error_t* err) noexcept {
   return guarded(err, [&]() -> Status {
-    Client* c = nullptr;
+    std::shared_ptr<Client> c;
     if (Status s = client_of(client, c); !s.ok()) return s;
     return c->app_background();
   });
@@ -85,7 +89,7 @@ int cs_client_app_background(cs_client_t* client, cs_error_t* err) noexcept {
 
 int cs_client_network_changed(cs_client_t* client, cs_error_t* err) noexcept {
   return guarded(err, [&]() -> Status {
-    Client* c = nullptr;
+    std::shared_ptr<Client> c;
     if (Status s = client_of(client, c); !s.ok()) return s;
     return c->network_changed();
   });
@@ -93,7 +97,7 @@ int cs_client_network_changed(cs_client_t* client, cs_error_t* err) noexcept {
 
 int cs_client_push_received(cs_client_t* client, const char* payload, size_t size, cs_error_t* err) noexcept {
   return guarded(err, [&]() -> Status {
-    Client* c = nullptr;
+    std::shared_ptr<Client> c;
     if (Status s = client_of(client, c); !s.ok()) return s;
     if (payload == nullptr) return Status::error(Errc::invalid_argument, "payload: must not be NULL");
     // Malformed or oversize frames are the filter's business: refused, counted, not an error here.
@@ -103,7 +107,7 @@ int cs_client_push_received(cs_client_t* client, const char* payload, size_t siz
 
 int cs_client_renew_token(cs_client_t* client, const char* token, cs_error_t* err) noexcept {
   return guarded(err, [&]() -> Status {
-    Client* c = nullptr;
+    std::shared_ptr<Client> c;
     if (Status s = client_of(client, c); !s.ok()) return s;
     std::string text;
     if (Status s = read_string(token, "token", text); !s.ok()) return s;
@@ -114,13 +118,14 @@ int cs_client_renew_token(cs_client_t* client, const char* token, cs_error_t* er
 
 int cs_client_get_stats(const cs_client_t* client, cs_stats_t* stats, cs_error_t* err) noexcept {
   return guarded(err, [&]() -> Status {
-    if (client == nullptr || !client->client) return Status::error(Errc::invalid_argument, "client: must not be NULL");
+    std::shared_ptr<Client> c;
+    if (Status s = client_of(client, c); !s.ok()) return s;
     if (stats == nullptr) return Status::error(Errc::invalid_argument, "stats: must not be NULL");
     const std::uint32_t size = stats->struct_size;
     if (size < sizeof(cs_stats_t) || size > sizeof(cs_stats_t)) {
       return Status::error(Errc::invalid_argument, "stats.struct_size: use CS_STATS_INIT");
     }
-    const ClientStats s = client->client->stats();
+    const ClientStats s = c->stats();
     cs_stats_t out = CS_STATS_INIT;
     out.received = s.received;
     out.delivered = s.delivered;

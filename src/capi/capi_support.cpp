@@ -1,5 +1,7 @@
 #include "capi/capi_support.h"
 
+#include "capi/capi_registry.h"
+
 #include <algorithm>
 
 #include "core/common/utf8.h"
@@ -72,9 +74,10 @@ Status read_string_list(const char* const* items, std::size_t count, const char*
   return Status::success();
 }
 
-Status client_of(cs_client_t* handle, Client*& out) {
-  if (handle == nullptr || !handle->client) return Status::error(Errc::invalid_argument, "client: must not be NULL");
-  out = handle->client.get();
+Status client_of(const cs_client_t* handle, std::shared_ptr<Client>& out) {
+  if (handle == nullptr) return Status::error(Errc::invalid_argument, "client: must not be NULL");
+  out = find_client(handle);
+  if (!out) return Status::error(Errc::invalid_argument, "client: not a live client (destroyed, or never created)");
   return Status::success();
 }
 

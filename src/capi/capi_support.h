@@ -13,11 +13,10 @@
 #include "core/client/client.h"
 #include "core/common/status.h"
 
-// The handle behind the opaque cs_client_t.
+// The opaque cs_client_t: only its address matters. What it stands for lives in the handle
+// registry (capi_registry.h), so a stale or foreign pointer is refused instead of dereferenced.
 struct cs_client {
-  std::unique_ptr<callsignal::Client> client;
-  // Keeps the app's listener (and so its release) alive until destroy, even if disconnect ran.
-  std::shared_ptr<callsignal::ClientListener> listener;
+  unsigned char unused = 0;
 };
 
 namespace callsignal::capi {
@@ -65,7 +64,9 @@ Status read_versioned(const T* in, const char* name, std::size_t min_size, T& ou
   return Status::success();
 }
 
-// The client behind a handle; invalid_argument for NULL.
-Status client_of(cs_client_t* handle, Client*& out);
+// The live client behind a handle, kept alive for the caller's use even if another thread
+// destroys the handle meanwhile (the client is then closed: its calls answer closed).
+// invalid_argument for NULL, and for a handle that is not (or no longer) a live client.
+Status client_of(const cs_client_t* handle, std::shared_ptr<Client>& out);
 
 }  // namespace callsignal::capi
