@@ -1,6 +1,7 @@
 // The engine's entry points: reading uplink payloads, routing them, replies, ticks and stats.
 #include "control/engine.h"
 
+#include "control/session_setup.h"
 #include "control/uplink_reader.h"
 
 namespace callsignal::control {
@@ -10,12 +11,16 @@ Engine::Engine(const ControlConfig& config, const RtcMinter& minter, Publisher p
       limits_(config.limits),
       minter_(minter),
       logger_(logger),
+      publisher_(publisher),
       dispatcher_(std::move(publisher), config.signer, config.service_id, config.downlink_parent, config.codec_limits,
                   config.limits.resend_interval_ms, config.limits.max_pending, logger),
       directory_(config.limits.will_slack_ms),
       seen_(config.limits.max_seen_ids, config.limits.seen_id_memory_ms),
       request_topic_(config.uplink_parent + "/req"),
-      status_topic_(config.uplink_parent + "/status") {
+      status_topic_(config.uplink_parent + "/status"),
+      shared_(!config.shared_group.empty()),
+      peer_topic_(peer_topic(config, config.instance_id)),
+      broadcast_topic_(broadcast_topic(config)) {
   decode_options_.limits = config.codec_limits;
   decode_options_.counters = &decode_counters_;  // uplink frames are unsigned: no trusted keys
 }
@@ -34,8 +39,14 @@ void Engine::on_uplink(const std::string& topic, const std::string& payload, std
                        std::int64_t mono_ms) {
   set_time(wall_ms, mono_ms);
   ++stats_.received;
+  if (shared_ && topic == broadcast_topic_) {
+    on_peer_broadcast(payload);
+    return;
+  }
   const bool on_status = topic == status_topic_;
-  if (!on_status && topic != request_topic_) {
+  // A request a peer received about one of our calls is handled as if it came to us.
+  const bool from_peer = shared_ && topic == peer_topic_;
+  if (!on_status && topic != request_topic_ && !from_peer) {
     refuse("unexpected_topic");  // e.g. our own P2P topic, which the session subscribes to
     return;
   }
@@ -67,9 +78,13 @@ void Engine::on_uplink(const std::string& topic, const std::string& payload, std
   }
   // Status messages are ordered by ts instead (applying one twice changes nothing), so they skip
   // the id dedup.
+  if (!from_peer && forward_to_owner(message, payload)) return;
   if (message.type != MessageType::status && !seen_.insert(message.id, mono_ms_)) {
     refuse("duplicate");
     return;
+  }
+  if (shared_ && !from_peer && (message.type == MessageType::hello || message.type == MessageType::ack)) {
+    publisher_(broadcast_topic_, payload, PublishOptions{});
   }
   ++stats_.requests;
   ++stats_.requests_by_type[to_string(message.type)];
@@ -77,6 +92,38 @@ void Engine::on_uplink(const std::string& topic, const std::string& payload, std
   logger_.debug("request", {{"id", message.id}, {"type", to_string(message.type)}, {"from", message.from},
                             {"call", message.call_id}});
   handle(message);
+}
+
+bool Engine::forward_to_owner(const Envelope& message, const std::string& payload) {
+  if (!shared_ || !is_call_scoped(message.type)) return false;
+  // Call ids are c-<instance>-<random>: the instance that created the call keeps its state.
+  const std::string& id = message.call_id;
+  const std::size_t first = id.find('-');
+  const std::size_t last = id.rfind('-');
+  if (id.compare(0, 2, "c-") != 0 || first == last) return false;
+  const std::string owner = id.substr(first + 1, last - first - 1);
+  if (owner == config_.instance_id || owner.empty()) return false;
+  ++stats_.forwarded;
+  logger_.debug("forwarded", {{"id", message.id}, {"call", id}, {"owner", owner}});
+  Status s = publisher_(peer_topic(config_, owner), payload, PublishOptions{});
+  if (!s.ok()) logger_.warn("forward_failed", {{"id", message.id}, {"owner", owner}, {"detail", s.message}});
+  return true;
+}
+
+void Engine::on_peer_broadcast(const std::string& payload) {
+  auto decoded = decode(payload, decode_options_);
+  if (!decoded.ok()) return;
+  const Envelope& m = decoded->message;
+  // Our own broadcasts come back too: the id is known here already.
+  if (!is_client_id(m.from) || !seen_.insert(m.id, mono_ms_)) return;
+  ++stats_.peer_updates;
+  if (m.type == MessageType::hello) {
+    auto user = m.body.get_string("user");
+    directory_.hello(m.from, user.ok() ? std::string(user.value()) : std::string(), m.ts_ms, mono_ms_);
+    dispatcher_.resend_to(m.from, wall_ms_);
+  } else if (m.type == MessageType::ack) {
+    on_ack(m);
+  }
 }
 
 void Engine::handle(const Envelope& m) {

@@ -48,6 +48,10 @@ class Engine {
   enum class LeaveCause { hangup, timeout, kicked };
 
   void set_time(std::int64_t wall_ms, std::int64_t mono_ms);
+  // Shared subscriptions: hands a request about another instance's call to that instance (true),
+  // or tells the peers of a hello or ack.
+  bool forward_to_owner(const Envelope& message, const std::string& payload);
+  void on_peer_broadcast(const std::string& payload);
   void handle(const Envelope& message);
   void refuse(const std::string& reason);
   void reply_error(const Envelope& request, const std::string& code, const std::string& detail);
@@ -107,6 +111,7 @@ class Engine {
   const ControlLimits& limits_;
   const RtcMinter& minter_;
   Logger& logger_;
+  Publisher publisher_;  // for what is not a signed downlink message (peer traffic)
   Dispatcher dispatcher_;
   Directory directory_;
   SeenIds seen_;
@@ -114,6 +119,9 @@ class Engine {
   DecodeOptions decode_options_;
   std::string request_topic_;
   std::string status_topic_;
+  bool shared_ = false;          // instances share the requests (ControlConfig::shared_group)
+  std::string peer_topic_;       // ours: requests about our calls that a peer received
+  std::string broadcast_topic_;  // every instance's hello and ack
 
   std::map<std::string, Call> calls_;                   // live calls by id
   std::map<std::string, std::int64_t> ended_calls_;     // recently ended: call id -> forget at (mono)

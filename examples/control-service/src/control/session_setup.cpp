@@ -10,6 +10,12 @@ std::string request_filter(const ControlConfig& config) {
   return "$share/" + config.shared_group + "/" + topic;
 }
 
+std::string peer_topic(const ControlConfig& config, const std::string& instance_id) {
+  return config.uplink_parent + "/svc/" + instance_id;
+}
+
+std::string broadcast_topic(const ControlConfig& config) { return config.uplink_parent + "/svc/all"; }
+
 Result<SessionConfig> session_config_for(const ControlConfig& config) {
   const std::size_t separator = config.mqtt_client_id.find(kClientIdSeparator);
   if (separator == std::string::npos) {
@@ -31,6 +37,10 @@ Result<SessionConfig> session_config_for(const ControlConfig& config) {
   session.backoff.max = std::chrono::milliseconds(10'000);
   session.presence.enabled = false;
   session.extra_subscriptions = {request_filter(config), config.uplink_parent + "/status"};
+  if (!config.shared_group.empty()) {
+    session.extra_subscriptions.push_back(peer_topic(config, config.instance_id));
+    session.extra_subscriptions.push_back(broadcast_topic(config));
+  }
   session.data_dir = config.data_dir;
   // The service fans out to many devices: a wider window than a device's, still far below the
   // ~1,000 in flight where Paho stalls.

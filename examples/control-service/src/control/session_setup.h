@@ -12,6 +12,13 @@ namespace callsignal::control {
 // $share/<shared_group>/<uplink>/req with a shared group.
 std::string request_filter(const ControlConfig& config);
 
+// With a shared group, instances talk to each other on two more topics (docs/control-service.md,
+// "Scaling"): <uplink>/svc/<instance_id> carries requests about calls this instance owns that a
+// peer received; <uplink>/svc/all carries every instance's hello and ack, so that each knows every
+// device and can stop re-sending what was acknowledged to a peer.
+std::string peer_topic(const ControlConfig& config, const std::string& instance_id);
+std::string broadcast_topic(const ControlConfig& config);
+
 // A SessionConfig for the service: the client id split into group and device, presence off (the
 // service is not a device: its own status must not land on the status topic it reads),
 // subscriptions to the request filter and to <uplink>/status. Errors: invalid_config

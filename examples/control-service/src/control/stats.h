@@ -28,7 +28,11 @@ struct ControlStats {
   std::uint64_t publish_failures = 0;  // Session::publish refusals (outbox full, ...)
   std::uint64_t devices_known = 0;
   std::uint64_t devices_online = 0;
-  std::uint64_t liveness_drops = 0;  // participants dropped for a lost device (offline or silent)
+  std::uint64_t liveness_drops = 0;
+  // Shared subscriptions: requests handed to the instance that owns the call, and the peers'
+  // hello/ack copies applied here.
+  std::uint64_t forwarded = 0;
+  std::uint64_t peer_updates = 0;  // participants dropped for a lost device (offline or silent)
 
   std::uint64_t refused_total() const {
     std::uint64_t total = 0;
