@@ -64,14 +64,14 @@ class Client::Core final : public InboxListener, public std::enable_shared_from_
       }
     };
     auto filter = MessageFilter::open(std::move(filter_config));
-    if (!filter.ok()) return filter.status();
+    if (!filter.ok()) return name_data_dir(filter.status());
     filter_ = std::move(filter).value();
     inbox_ = std::make_unique<DeviceInbox>(*filter_, *this, config_.inbox);
 
     SessionConfig session_config = config_.session;
     session_config.presence.compose = [this](bool online) { return status_frame(online); };
     auto session = Session::create(std::move(session_config), *inbox_, loop_, filter_.get());
-    if (!session.ok()) return session.status();
+    if (!session.ok()) return name_data_dir(session.status());
     session_ = std::move(session).value();
     inbox_->attach(*session_, loop_);
     live_session_ = session_.get();
@@ -304,6 +304,12 @@ class Client::Core final : public InboxListener, public std::enable_shared_from_
     call.self_user = config.user_id;
     call.self_client = client_id;
     return call;
+  }
+
+  // I/O errors at open are about the data dir: say so, as config errors name their field.
+  static Status name_data_dir(Status status) {
+    if (status.code == Errc::io_error) status.message = "data_dir: " + status.message;
+    return status;
   }
 
   bool is_closed() const {
