@@ -74,6 +74,10 @@ struct SpawnSetup {
 }  // namespace
 
 ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, Session session) {
+  return spawn(argv, session, Stdio{});
+}
+
+ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, Session session, Stdio stdio) {
   if (argv.empty() || argv[0].empty() || argv[0][0] != '/')
     throw std::runtime_error("ChildProcess::spawn: argv[0] must be an absolute path");
 
@@ -81,10 +85,30 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, Session s
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error(errno_text("pipe2"));
   UniqueFd read_end(pipe_fds[0]);
   UniqueFd write_end(pipe_fds[1]);
+  // The child's ends of the stdin and stdout pipes; the parent keeps the others.
+  UniqueFd stdin_child, stdin_parent, stdout_parent, stdout_child;
+  if (stdio.stdin_pipe) {
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error(errno_text("pipe2"));
+    stdin_child.reset(pipe_fds[0]);
+    stdin_parent.reset(pipe_fds[1]);
+  }
+  if (stdio.stdout_pipe) {
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error(errno_text("pipe2"));
+    stdout_parent.reset(pipe_fds[0]);
+    stdout_child.reset(pipe_fds[1]);
+  }
 
   SpawnSetup setup;
-  posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&setup.actions, 1, "/dev/null", O_WRONLY, 0);
+  if (stdio.stdin_pipe) {
+    posix_spawn_file_actions_adddup2(&setup.actions, stdin_child.get(), 0);
+  } else {
+    posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
+  }
+  if (stdio.stdout_pipe) {
+    posix_spawn_file_actions_adddup2(&setup.actions, stdout_child.get(), 1);
+  } else {
+    posix_spawn_file_actions_addopen(&setup.actions, 1, "/dev/null", O_WRONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(&setup.actions, write_end.get(), 2);
   // Other threads of the test (Paho, other brokers) may open fds without O_CLOEXEC: a child
   // holding a copy of someone's socket or pipe would keep it open past its owner's close.
@@ -113,6 +137,8 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, Session s
   ChildProcess child;
   child.pid_ = pid;
   child.stderr_ = std::move(read_end);
+  child.stdin_ = std::move(stdin_parent);
+  child.stdout_ = std::move(stdout_parent);
   // Our unreaped child cannot be recycled, so opening its pidfd after the spawn is race-free.
   child.pidfd_.reset(sys_pidfd_open(pid));
   if (!child.pidfd_) {
@@ -138,6 +164,8 @@ ChildProcess::ChildProcess(ChildProcess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       pidfd_(std::move(other.pidfd_)),
       stderr_(std::move(other.stderr_)),
+      stdin_(std::move(other.stdin_)),
+      stdout_(std::move(other.stdout_)),
       exited_(std::exchange(other.exited_, false)),
       status_(std::exchange(other.status_, 0)) {}
 
@@ -147,6 +175,8 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     pid_ = std::exchange(other.pid_, -1);
     pidfd_ = std::move(other.pidfd_);
     stderr_ = std::move(other.stderr_);
+    stdin_ = std::move(other.stdin_);
+    stdout_ = std::move(other.stdout_);
     exited_ = std::exchange(other.exited_, false);
     status_ = std::exchange(other.status_, 0);
   }
@@ -204,6 +234,8 @@ void ChildProcess::reset() noexcept {
   pid_ = -1;
   pidfd_.reset();
   stderr_.reset();
+  stdin_.reset();
+  stdout_.reset();
   exited_ = false;
   status_ = 0;
 }

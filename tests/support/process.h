@@ -1,5 +1,6 @@
-// ChildProcess: a program run by a test (the Mosquitto broker), watched through a pidfd so every
-// wait for its exit is a poll() with a deadline, and reaped so no zombie is left behind.
+// ChildProcess: a program run by a test (the Mosquitto broker, or a program driven through its
+// stdin and stdout), watched through a pidfd so every wait for its exit is a poll() with a
+// deadline, and reaped so no zombie is left behind.
 // Not thread-safe: one owner drives it.
 #pragma once
 
@@ -25,6 +26,15 @@ class ChildProcess {
   // test process inherited or opened. Throws std::runtime_error if it cannot be started.
   static ChildProcess spawn(const std::vector<std::string>& argv, Session session = Session::inherit);
 
+  // Where the child's stdin and stdout go; stderr is always a pipe.
+  struct Stdio {
+    bool stdin_pipe = false;   // true: a pipe written through stdin_fd(); false: /dev/null
+    bool stdout_pipe = false;  // true: a pipe read through stdout_fd(); false: /dev/null
+  };
+  // As above, with stdin and/or stdout on pipes (support/interactive_process.h drives them).
+  // The parent's ends are O_CLOEXEC and blocking.
+  static ChildProcess spawn(const std::vector<std::string>& argv, Session session, Stdio stdio);
+
   ChildProcess() = default;
   ~ChildProcess();  // SIGKILLs and reaps a child still owned and running; never throws
   ChildProcess(ChildProcess&& other) noexcept;
@@ -42,6 +52,12 @@ class ChildProcess {
   // The read end of the child's stderr (-1 once taken).
   int stderr_fd() const { return stderr_.get(); }
   UniqueFd take_stderr() { return std::move(stderr_); }
+  // The write end of the child's stdin and the read end of its stdout, when spawned with
+  // Stdio pipes (-1 otherwise, or once taken).
+  int stdin_fd() const { return stdin_.get(); }
+  UniqueFd take_stdin() { return std::move(stdin_); }
+  int stdout_fd() const { return stdout_.get(); }
+  UniqueFd take_stdout() { return std::move(stdout_); }
 
   // Sends sig through the pidfd (never to a recycled pid). No-op once the child has exited.
   void send_signal(int sig);
@@ -70,6 +86,8 @@ class ChildProcess {
   pid_t pid_ = -1;
   UniqueFd pidfd_;
   UniqueFd stderr_;
+  UniqueFd stdin_;
+  UniqueFd stdout_;
   bool exited_ = false;
   int status_ = 0;
 };
