@@ -24,6 +24,7 @@ const std::string kControl = program("CALLSIGNAL_E2E_CONTROL", CALLSIGNAL_CONTRO
 const std::string kCli = program("CALLSIGNAL_E2E_CLI", CALLSIGNAL_CLI_BINARY);
 const std::string kMosquittoPub = "/usr/bin/mosquitto_pub";
 const std::string kMosquittoSub = "/usr/bin/mosquitto_sub";
+const std::string kStdbuf = "/usr/bin/stdbuf";  // mosquitto_sub writes to a pipe through stdio's buffer
 const std::string kKid = "e2e-key-1";
 
 std::string ms_text(std::chrono::milliseconds ms) { return std::to_string(ms.count()) + " ms"; }
@@ -317,9 +318,10 @@ std::vector<std::string> World::shutdown() {
 // --- Subscriber --------------------------------------------------------------------------------
 
 Subscriber::Subscriber(test::MosquittoBroker& broker, const std::string& topic) {
-  // -d prints the SUBACK: the subscription is in place once that line is out.
+  // -d prints the SUBACK: the subscription is in place once that line is out. stdbuf -oL makes
+  // each line reach the pipe when it is printed.
   process_ = std::make_unique<InteractiveProcess>(
-      "mosquitto_sub", std::vector<std::string>{kMosquittoSub, "-h", "127.0.0.1", "-p", std::to_string(broker.port()),
+      "mosquitto_sub", std::vector<std::string>{kStdbuf, "-oL", kMosquittoSub, "-h", "127.0.0.1", "-p", std::to_string(broker.port()),
                                                 "-q", "1", "-t", topic, "-d"});
   const bool subscribed = process_->stdout_lines().wait_for(
       [](const std::vector<test::OutputLine>& lines) {
