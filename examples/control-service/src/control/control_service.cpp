@@ -161,7 +161,12 @@ void ControlService::stop() {
     impl_->is_connected = false;
   }
   impl_->cv.notify_all();
-  impl_->logger.info("service_stopped", {{"requests", last.requests}, {"calls_active", last.calls_active},
+  impl_->logger.info("service_stopped", {{"requests", last.requests},
+                                         {"refused", last.refused_total()},
+                                         {"calls_created", last.calls_created},
+                                         {"calls_active", last.calls_active},
+                                         {"downlink_sent", last.downlink_sent},
+                                         {"resends", last.resends},
                                          {"pending_acks", last.pending_acks}});
 }
 
