@@ -33,12 +33,13 @@ int cs_client_start_call(cs_client_t* client, const cs_call_options_t* options, 
     if (Status s = read_versioned(options, "options", kCallOptionsV1Size, in); !s.ok()) return s;
     std::vector<std::string> callees;
     if (Status s = read_string_list(in.callees, in.callee_count, "callees", callees); !s.ok()) return s;
-    if (in.media != CS_MEDIA_AUDIO && in.media != CS_MEDIA_VIDEO) {
+    const int media = enum_value(in.media);
+    if (media != CS_MEDIA_AUDIO && media != CS_MEDIA_VIDEO) {
       return Status::error(Errc::invalid_argument, "media: not a cs_media_t value");
     }
     std::string custom;
     if (Status s = read_optional_string(in.custom_json, "custom_json", custom); !s.ok()) return s;
-    auto started = c->start_call(callees, static_cast<Media>(in.media), custom);
+    auto started = c->start_call(callees, static_cast<Media>(media), custom);
     if (!started.ok()) return started.status();
     if (out_call_id != nullptr) {
       const std::string& id = started.value();

@@ -24,7 +24,8 @@ struct AppLogHandler {
 
 extern "C" void cs_log_set_handler(cs_log_level_t min_level, cs_log_fn fn, void* user_data,
                                    void (*release)(void* user_data)) noexcept {
-  if (fn == nullptr || min_level >= CS_LOG_OFF || min_level < CS_LOG_DEBUG) {
+  const int level = capi::enum_value(min_level);
+  if (fn == nullptr || level >= CS_LOG_OFF || level < CS_LOG_DEBUG) {
     set_log_sink(LogLevel::off, nullptr);
     if (release != nullptr) release(user_data);
     return;
@@ -37,10 +38,10 @@ extern "C" void cs_log_set_handler(cs_log_level_t min_level, cs_log_fn fn, void*
     return;
   }
   try {
-    auto sink = std::make_shared<const LogSink>([handler](LogLevel level, const std::string& line) {
-      handler->fn(handler->user_data, static_cast<cs_log_level_t>(level), line.c_str());
+    auto sink = std::make_shared<const LogSink>([handler](LogLevel line_level, const std::string& line) {
+      handler->fn(handler->user_data, static_cast<cs_log_level_t>(line_level), line.c_str());
     });
-    set_log_sink(static_cast<LogLevel>(min_level), std::move(sink));
+    set_log_sink(static_cast<LogLevel>(level), std::move(sink));
   } catch (...) {
     // Out of memory: logging stays as it was; `handler` releases the new user_data on return.
   }

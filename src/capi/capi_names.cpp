@@ -27,24 +27,28 @@ const char* cs_strerror(int code) noexcept {
 }
 
 const char* cs_call_state_name(cs_call_state_t state) noexcept {
-  if (state < CS_CALL_IDLE || state > CS_CALL_ENDED) return "unknown";
-  return to_string(static_cast<CallState>(state));
+  const int value = capi::enum_value(state);
+  if (value < CS_CALL_IDLE || value > CS_CALL_ENDED) return "unknown";
+  return to_string(static_cast<CallState>(value));
 }
 
 const char* cs_end_reason_name(cs_end_reason_t reason) noexcept {
-  if (reason == CS_END_NONE) return "none";
-  if (reason < CS_END_LOCAL_HANGUP || reason > CS_END_GLARE) return "unknown";
-  return to_string(static_cast<EndReason>(reason));
+  const int value = capi::enum_value(reason);
+  if (value == CS_END_NONE) return "none";
+  if (value < CS_END_LOCAL_HANGUP || value > CS_END_GLARE) return "unknown";
+  return to_string(static_cast<EndReason>(value));
 }
 
 const char* cs_connection_state_name(cs_connection_state_t state) noexcept {
-  if (state < CS_CONNECTION_IDLE || state > CS_CONNECTION_CLOSED) return "unknown";
-  return to_string(static_cast<ConnectionState>(state));
+  const int value = capi::enum_value(state);
+  if (value < CS_CONNECTION_IDLE || value > CS_CONNECTION_CLOSED) return "unknown";
+  return to_string(static_cast<ConnectionState>(value));
 }
 
 const char* cs_participant_state_name(cs_participant_state_t state) noexcept {
-  if (state < CS_PARTICIPANT_INVITED || state > CS_PARTICIPANT_LEFT) return "unknown";
-  return to_string(static_cast<ParticipantState>(state));
+  const int value = capi::enum_value(state);
+  if (value < CS_PARTICIPANT_INVITED || value > CS_PARTICIPANT_LEFT) return "unknown";
+  return to_string(static_cast<ParticipantState>(value));
 }
 
 }  // extern "C"

@@ -18,7 +18,7 @@ void set_if(std::uint32_t value, T& field) {
 }
 
 Status read_auth(const cs_auth_options_t& in, AuthConfig& out) {
-  switch (in.mode) {
+  switch (enum_value(in.mode)) {
     case CS_AUTH_NONE: out.mode = AuthMode::none; break;
     case CS_AUTH_USERNAME_PASSWORD: out.mode = AuthMode::username_password; break;
     case CS_AUTH_ALIBABA_SIGNATURE: out.mode = AuthMode::alibaba_signature; break;
@@ -88,12 +88,12 @@ Status read_identity(const cs_client_options_t& in, ClientConfig& out) {
   std::string platform;
   if (Status s = read_optional_string(in.platform, "platform", platform); !s.ok()) return s;
   if (!platform.empty()) out.platform = platform;
-  switch (in.broker_profile) {
+  switch (enum_value(in.broker_profile)) {
     case CS_BROKER_GENERIC: out.session.profile = BrokerProfile::generic; break;
     case CS_BROKER_ALIBABA: out.session.profile = BrokerProfile::alibaba; break;
     default: return bad_config("broker_profile", "not a cs_broker_profile_t value");
   }
-  switch (in.mqtt_version) {
+  switch (enum_value(in.mqtt_version)) {
     case CS_MQTT_3_1_1: out.session.mqtt_version = MqttVersion::v3_1_1; break;
     case CS_MQTT_5: out.session.mqtt_version = MqttVersion::v5; break;
     default: return bad_config("mqtt_version", "not a cs_mqtt_version_t value");
@@ -136,7 +136,7 @@ Status client_config_from(const cs_client_options_t* options, ClientConfig& out)
   if (Status s = read_tls(in.tls, out.session.tls); !s.ok()) return s;
   if (Status s = read_optional_string(in.data_dir, "data_dir", out.session.data_dir); !s.ok()) return s;
   if (Status s = read_trusted_keys(in, out.trusted_keys); !s.ok()) return s;
-  switch (in.busy_policy) {
+  switch (enum_value(in.busy_policy)) {
     case CS_BUSY_AUTO_REJECT: out.call.busy_policy = BusyPolicy::auto_reject; break;
     case CS_BUSY_CALL_WAITING: out.call.busy_policy = BusyPolicy::call_waiting; break;
     default: return bad_config("busy_policy", "not a cs_busy_policy_t value");

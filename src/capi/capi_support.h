@@ -64,6 +64,16 @@ Status read_versioned(const T* in, const char* name, std::size_t min_size, T& ou
   return Status::success();
 }
 
+// The int inside a C enum field. Apps may store any int there; reading an out-of-range value as
+// the C++ enum type would be undefined behaviour, so it is read as the int it is.
+template <typename Enum>
+int enum_value(const Enum& field) noexcept {
+  static_assert(sizeof(Enum) == sizeof(int), "C enums are int-sized on every supported target");
+  int value = 0;
+  std::memcpy(&value, &field, sizeof(value));
+  return value;
+}
+
 // The live client behind a handle, kept alive for the caller's use even if another thread
 // destroys the handle meanwhile (the client is then closed: its calls answer closed).
 // invalid_argument for NULL, and for a handle that is not (or no longer) a live client.

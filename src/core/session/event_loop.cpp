@@ -62,7 +62,9 @@ void run_event_thread(std::shared_ptr<EventLoop::State> state) {
         if (state->timers.empty()) {
           state->wake.wait(lock);
         } else {
-          state->wake.wait_until(lock, state->timers.begin()->first.first);
+          // A copy: cancel() may erase this timer (and its key) while we wait.
+          const auto next_deadline = state->timers.begin()->first.first;
+          state->wake.wait_until(lock, next_deadline);
         }
       }
     }
