@@ -18,12 +18,13 @@ void Engine::on_hello(const Envelope& m) {
   const std::string user = optional_string(m.body, "user");
   directory_.hello(m.from, user, m.ts_ms, mono_ms_);
   logger_.info("hello", {{"from", m.from}, {"user", user}, {"platform", optional_string(m.body, "platform")}});
+  // The device is back: what it has not acknowledged yet goes out again now, not at the next tick
+  // (before the hello_ack, which would otherwise go out twice).
+  dispatcher_.resend_to(m.from, wall_ms_);
   Body body;
   // T1 and T2 are both read at the same instant here: the engine handles a message as it arrives.
   body.set_string("hello_id", m.id).set_int("hello_ts", m.ts_ms).set_int("received_ts", wall_ms_);
   send(m.from, MessageType::hello_ack, "", std::move(body));
-  // The device is back: what it has not acknowledged yet goes out again now, not at the next tick.
-  dispatcher_.resend_to(m.from, wall_ms_);
 }
 
 void Engine::on_status(const Envelope& m) {
