@@ -3,41 +3,16 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <csignal>
+#include <chrono>
 
-#include "e2e/e2e_world.h"
+#include "e2e/e2e_checks.h"
 
 using namespace callsignal::e2e;
 
 namespace {
 
-Match state(const std::string& call_id, const std::string& s) {
-  return ev("call_state").with("call_id", call_id).with("state", s);
-}
-
-Match ended(const std::string& call_id, const std::string& reason) {
-  return state(call_id, "ended").with("reason", reason);
-}
-
-// A participants line listing exactly these "user:state" entries (any order).
-Match participants(const std::string& call_id, std::vector<std::string> entries) {
-  std::sort(entries.begin(), entries.end());
-  std::string what = "participants=";
-  for (const std::string& e : entries) what += e + " ";
-  return ev("participants").with("call_id", call_id).where(what, [entries](const JsonLine& line) {
-    std::vector<std::string> got = line.strings("participants");
-    std::sort(got.begin(), got.end());
-    return got == entries;
-  });
-}
-
 long long ms_between(const JsonLine& from, const JsonLine& to) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(to.at - from.at).count();
-}
-
-void finish(World& w) {
-  const std::vector<std::string> problems = w.shutdown();
-  for (const std::string& p : problems) FAIL_CHECK(p);
 }
 
 }  // namespace

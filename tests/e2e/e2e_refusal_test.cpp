@@ -7,18 +7,13 @@
 #include "core/envelope/decode.h"
 #include "core/envelope/message_id.h"
 #include "core/envelope/signing.h"
-#include "e2e/e2e_world.h"
+#include "e2e/e2e_checks.h"
 #include "support/frames.h"
 
 using namespace callsignal;
 using namespace callsignal::e2e;
 
 namespace {
-
-void finish(World& w) {
-  const std::vector<std::string> problems = w.shutdown();
-  for (const std::string& p : problems) FAIL_CHECK(p);
-}
 
 std::string message_id() {
   auto id = new_message_id();
@@ -84,7 +79,7 @@ TEST_CASE("e2e: forged invites on a client's P2P topic are refused and counted")
   carol.expect(ev("incoming_call").with("call_id", id).with("caller", "alice"));
   CHECK(carol.count(ev("incoming_call")) == 1);
   carol.command("reject");
-  alice.expect(ev("call_state").with("call_id", id).with("state", "ended").with("reason", "rejected"));
+  alice.expect(ended(id, "rejected"));
   finish(w);
 }
 
@@ -167,11 +162,11 @@ TEST_CASE("e2e: bad requests to the service: error replies, counted, and calls s
   const std::string id = alice.call({"bob"});
   bob.expect(ev("incoming_call").with("call_id", id));
   bob.command("accept");
-  alice.expect(ev("call_state").with("call_id", id).with("state", "active"));
-  bob.expect(ev("call_state").with("call_id", id).with("state", "active"));
+  alice.expect(state(id, "active"));
+  bob.expect(state(id, "active"));
   bob.command("hangup");
-  alice.expect(ev("call_state").with("call_id", id).with("state", "ended").with("reason", "remote_hangup"));
-  bob.expect(ev("call_state").with("call_id", id).with("state", "ended").with("reason", "local_hangup"));
+  alice.expect(ended(id, "remote_hangup"));
+  bob.expect(ended(id, "local_hangup"));
   CHECK_FALSE(alice.saw(ev("error")));
   CHECK_FALSE(bob.saw(ev("error")));
   finish(w);
