@@ -44,6 +44,11 @@ class ServiceUnderTest {
   const std::string& uplink() const { return uplink_; }
   const std::string& downlink() const { return downlink_; }
   std::vector<std::string> log_lines() const { return log_->snapshot(); }
+  // Waits until at least n log lines contain `text`.
+  bool wait_log(const std::string& text, std::size_t n = 1, std::chrono::milliseconds timeout = kServiceWait) {
+    return log_->wait_for_count([&](const std::string& line) { return line.find(text) != std::string::npos; }, n,
+                                timeout);
+  }
   // Waits until pred(stats) holds.
   bool wait_stats(const std::function<bool(const control::ControlStats&)>& pred,
                   std::chrono::milliseconds timeout = kServiceWait);

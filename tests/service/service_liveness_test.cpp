@@ -55,3 +55,17 @@ TEST_CASE("service: participants silent beyond the grace time are dropped") {
   const std::string late = w["bob"].send(MessageType::keepalive, call_id);
   CHECK(body_string(w["bob"].wait_for(MessageType::error, body_is("reply_to", late)), "code") == "unknown_call");
 }
+
+TEST_CASE("service: a bare session-layer offline status counts as well") {
+  World w(service_test_config(shared_broker_uri()), {"alice", "bob"});
+  const std::string call_id = w.call("alice", {"bob"});
+  w.accept("bob", call_id);
+  w["alice"].wait_for(MessageType::participant_update, body_is("state", "joined", call_id));
+  // What a device on the bare session layer sends (its default presence payload).
+  const std::string bare = R"({"type":"status","state":"offline","client_id":")" + w["bob"].client_id() + "\"}";
+  REQUIRE(w["bob"].session().publish(w.service.uplink() + "/status", bare).ok());
+  w["alice"].wait_for(MessageType::call_ended, body_is("reason", "timeout", call_id));
+  REQUIRE(w.service.wait_stats([](const control::ControlStats& s) {
+    return s.liveness_drops == 1 && s.devices_online == 1 && s.refused_total() == 0;
+  }));
+}
