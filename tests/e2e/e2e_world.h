@@ -5,6 +5,10 @@
 // Waiting is always on a line that arrives, with a deadline (expect()); nothing sleeps. A wait that
 // fails throws with what it waited for and the transcripts of every process, so a red test says
 // what happened.
+//
+// The programs are the ones built with the tests; CALLSIGNAL_E2E_CONTROL and CALLSIGNAL_E2E_CLI
+// (absolute paths) replace them, e.g. an ASan-built service with a plain CLI to chase one bug.
+// ASAN_OPTIONS=log_path=/tmp/asan reaches every child, for whole sanitizer reports.
 #pragma once
 
 #include <rapidjson/document.h>
