@@ -419,7 +419,9 @@ typedef struct cs_listener {
   void (*on_participants)(void *user_data, const cs_participants_event_t *event);
   /* A participant asks this user to mute: show it; the SDK never mutes on its own. */
   void (*on_mute_request)(void *user_data, const cs_mute_request_t *event);
-  /* A call that never rang here: cancelled before we came online, or refused busy. */
+  /* A call the user missed: it never rang here (cancelled or ended before this device came
+   * online, refused busy, or expired), or the caller cancelled it while it rang. A call that rang
+   * until the ring timeout is not reported here: on_call_state ends it with CS_END_NO_ANSWER. */
   void (*on_missed_call)(void *user_data, const cs_missed_call_t *event);
   /* Something failed asynchronously: the service refused a request, a durable write failed. */
   void (*on_error)(void *user_data, const cs_error_event_t *event);
