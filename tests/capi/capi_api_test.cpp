@@ -1,9 +1,11 @@
 // The C ABI without a broker: every function, its misuse, its error codes and messages, and the
 // listener's release. Clients here point at a closed port and never connect (or never try).
+#include <atomic>
 #include <climits>
 #include <cstring>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -215,6 +217,73 @@ TEST_CASE("names: every enum value has a distinct name and out of range is 'unkn
 TEST_CASE("destroy: NULL is a no-op", "[api]") {
   cs_client_destroy(nullptr);
   SUCCEED();
+}
+
+TEST_CASE("destroy: a destroyed handle is refused afterwards and destroying it again is a no-op", "[api]") {
+  TestOptions options;
+  Recorder recorder;
+  cs_client_t* stale = create_client(options, recorder).release();
+  cs_client_destroy(stale);
+  REQUIRE(recorder.release_count() == 1);
+  // No client was created since: the address cannot have been reused by a newer one.
+  for (const Command& command : all_commands()) {
+    INFO(command.name);
+    cs_error_t err = fresh_error();
+    check_failure(command.run(stale, &err), err, CS_E_INVALID_ARGUMENT);
+  }
+  cs_client_destroy(stale);
+  CHECK(recorder.release_count() == 1);
+  CHECK(recorder.after_release == 0);
+}
+
+// The header: "a call racing destroy on another thread finishes safely (CS_E_CLOSED or its
+// result)". One thread runs commands in a loop while another destroys; under ASan a use after
+// free would stop the test.
+TEST_CASE("destroy: commands racing destroy on another thread finish safely", "[api]") {
+  for (int round = 0; round < 50; ++round) {
+    TestOptions options;
+    Recorder recorder;
+    cs_client_t* client = create_client(options, recorder).release();
+    const std::string invite = service_frame("invite", options.client_id(), "c-race-" + std::to_string(round));
+    std::atomic<int> calls{0};
+    std::atomic<int> unexpected{0};
+    std::atomic<int> last_unexpected{CS_OK};
+    std::thread caller([&] {
+      for (std::size_t i = 0;; ++i) {
+        int rc = CS_OK;
+        switch (i % 4) {
+          case 0: {
+            cs_stats_t s = CS_STATS_INIT;
+            rc = cs_client_get_stats(client, &s, nullptr);
+            break;
+          }
+          case 1:
+            rc = cs_client_push_received(client, invite.data(), invite.size(), nullptr);
+            break;
+          case 2:
+            rc = cs_client_accept(client, "c-race-x", nullptr);
+            break;
+          default:
+            rc = cs_client_app_foreground(client, nullptr);
+            break;
+        }
+        ++calls;
+        if (rc == CS_E_INVALID_ARGUMENT) return;  // destroy is over: the handle is refused
+        if (rc != CS_OK && rc != CS_E_CLOSED && rc != CS_E_UNKNOWN_CALL) {
+          ++unexpected;
+          last_unexpected = rc;
+        }
+      }
+    });
+    test::Deadline deadline(kWait);
+    while (calls < 20 && !deadline.expired()) std::this_thread::yield();
+    cs_client_destroy(client);
+    caller.join();
+    INFO("round " << round << ", last unexpected code " << last_unexpected);
+    CHECK(unexpected == 0);
+    CHECK(recorder.release_count() == 1);
+    CHECK(recorder.inside == 0);
+  }
 }
 
 TEST_CASE("null handle: every function refuses it with invalid argument and err may be NULL", "[api]") {
