@@ -12,7 +12,8 @@
  *     filled with the code and an English message naming the argument or field at fault; on
  *     success it is left untouched. The caller owns it (a stack variable is fine).
  *   - Strings passed in are UTF-8, NUL-terminated and borrowed: the SDK copies what it keeps
- *     before the function returns. Invalid UTF-8 is refused with CS_E_INVALID_ARGUMENT.
+ *     before the function returns. Invalid UTF-8 is refused with CS_E_INVALID_ARGUMENT, and so
+ *     is a NULL array given with a count above 0.
  *   - Strings handed out in events are UTF-8, owned by the SDK and valid only until the
  *     callback returns: copy what you keep.
  *   - Options structs start with `struct_size`; initialise them with their CS_..._INIT macro,
@@ -398,8 +399,10 @@ typedef struct cs_listener {
   void *user_data;      /* passed to every callback */
   /* Called exactly once with user_data, after the last callback of the client has returned:
    * during cs_client_destroy() on the destroying thread, or, when destroy was called from
-   * inside a callback, on the event thread just after that callback returns. Also called (at
-   * once, on the calling thread) when cs_client_create() fails after reading the listener. */
+   * inside a callback, on the event thread just after that callback returns. When
+   * cs_client_create() fails, release is called at once on the calling thread, unless the
+   * failure was a NULL `out`, a NULL listener or a listener struct_size the library does not
+   * know (then the listener was never read and user_data stays yours). */
   void (*release)(void *user_data);
 
   void (*on_connection)(void *user_data, const cs_connection_event_t *event);
@@ -438,8 +441,9 @@ typedef struct cs_listener {
 
 typedef struct cs_client cs_client_t;
 
-/* Creates a client: validates the options and opens (or creates) data_dir. Does not connect, and
- * makes no callback until cs_client_connect().
+/* Creates a client: validates the options and opens (or creates) data_dir. Does not connect;
+ * no callback comes before cs_client_connect() except those of what the app itself hands in
+ * (cs_client_push_received, commands).
  * The listener struct is copied; from here on the SDK owns user_data until release.
  * Errors: CS_E_INVALID_ARGUMENT (NULL options/listener/out, bad struct_size, invalid UTF-8),
  * CS_E_INVALID_CONFIG (names the field), CS_E_IO (data_dir), CS_E_TLS (unreadable CA or key
@@ -470,6 +474,7 @@ CS_API int cs_client_connect(cs_client_t *client, cs_error_t *err) CS_NOEXCEPT;
  * Errors: CS_E_INVALID_ARGUMENT (NULL). */
 CS_API int cs_client_disconnect(cs_client_t *client, cs_error_t *err) CS_NOEXCEPT;
 
+/* The connection state now. A NULL or destroyed handle reads as CS_CONNECTION_CLOSED. */
 CS_API cs_connection_state_t cs_client_connection_state(const cs_client_t *client) CS_NOEXCEPT;
 
 /* ---- calls (app -> SDK) ------------------------------------------------------------------- */
