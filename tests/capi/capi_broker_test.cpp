@@ -152,7 +152,7 @@ TEST_CASE("broker: destroy from another thread waits for the running callback", 
   struct Probe {
     EventLog<int> entered;         // the CONNECTED callback started
     EventLog<int> destroy_called;  // the other thread is about to call destroy
-    std::atomic<bool> destroy_returned{false};
+    EventLog<int> destroy_returned;
     std::atomic<bool> returned_before_callback_end{false};
   };
   static Probe* probe = nullptr;
@@ -164,9 +164,9 @@ TEST_CASE("broker: destroy from another thread waits for the running callback", 
     if (event.state != CS_CONNECTION_CONNECTED) return;
     probe->entered.push(1);
     probe->destroy_called.wait_for_size(1, kWait);
-    // Give a destroy that does not wait the time to return; a correct one waits regardless.
-    std::this_thread::sleep_for(100ms);
-    probe->returned_before_callback_end = probe->destroy_returned.load();
+    // A destroy that does not wait returns within this bound; a correct one never does, so the
+    // wait runs out.
+    probe->returned_before_callback_end = probe->destroy_returned.wait_for_size(1, 100ms);
   };
   cs_client_t* client = create_client(options, recorder).release();
   REQUIRE(cs_client_connect(client, nullptr) == CS_OK);
@@ -178,7 +178,7 @@ TEST_CASE("broker: destroy from another thread waits for the running callback", 
     destroyer = std::this_thread::get_id();
     local.destroy_called.push(1);
     cs_client_destroy(client);
-    local.destroy_returned = true;
+    local.destroy_returned.push(1);
     inside_when_returned = recorder.inside;
   });
   other.join();
