@@ -53,7 +53,7 @@ constexpr std::chrono::milliseconds kSetupDeadline(10'000);
 
 struct Call {
   Clock::time_point t0;
-  std::optional<Clock::time_point> caller_join, callee_join;
+  std::optional<Clock::time_point> caller_join, callee_join, callee_incoming;
   std::string caller_call_id;
   bool failed = false;
   bool timed = false;
@@ -132,6 +132,12 @@ class CallSetupLoad : public FleetHandler {
 
   // --- the apps (event thread) ---
   void on_incoming_call(std::size_t i, const cs_incoming_call_t& e) override {
+    {
+      const Clock::time_point now = Clock::now();
+      std::lock_guard<std::mutex> lock(mutex_);
+      const int call = pairs_[i / 2].call;
+      if (call >= 0) calls_[static_cast<std::size_t>(call)].callee_incoming = now;
+    }
     cs_error_t err{};
     if (cs_client_accept(fleet_->client(i), e.call_id, &err) != CS_OK) {
       const int call = current_call(i);
@@ -294,7 +300,7 @@ int main(int argc, char** argv) {
     const double schedule_s = ms_between(start, Clock::now()) / 1000.0;
     const bool settled = load.wait_settled(kSetupDeadline + std::chrono::seconds(20));
 
-    std::vector<double> latencies;
+    std::vector<double> latencies, to_caller_join, to_callee_ring, ring_to_join;
     std::size_t failed = 0, late = 0;
     std::string first_failure;
     for (const Call& c : load.calls()) {
@@ -305,6 +311,11 @@ int main(int argc, char** argv) {
           continue;
         }
         latencies.push_back(ms);
+        to_caller_join.push_back(ms_between(c.t0, *c.caller_join));
+        if (c.callee_incoming) {
+          to_callee_ring.push_back(ms_between(c.t0, *c.callee_incoming));
+          ring_to_join.push_back(ms_between(*c.callee_incoming, *c.callee_join));
+        }
       } else {
         ++failed;
         if (first_failure.empty()) first_failure = c.why.empty() ? "not set up in time" : c.why;
@@ -333,6 +344,12 @@ int main(int argc, char** argv) {
     table_row("setup latency p90, ms", fixed(percentile(latencies, 90), 3));
     table_row("setup latency p99, ms", fixed(percentile(latencies, 99), 3));
     table_row("setup latency max, ms", fixed(percentile(latencies, 100), 3));
+    table_row("  where: t0 -> caller on_join_rtc p50 / p99, ms",
+              fixed(percentile(to_caller_join, 50), 3) + " / " + fixed(percentile(to_caller_join, 99), 3));
+    table_row("  where: t0 -> callee on_incoming_call p50 / p99, ms",
+              fixed(percentile(to_callee_ring, 50), 3) + " / " + fixed(percentile(to_callee_ring, 99), 3));
+    table_row("  where: callee ring -> its on_join_rtc p50 / p99, ms",
+              fixed(percentile(ring_to_join, 50), 3) + " / " + fixed(percentile(ring_to_join, 99), 3));
     table_row("all pairs idle at the end / service clean stop",
               std::string(settled ? "yes" : "no") + " / " + (service_clean ? "yes" : "no"));
     std::printf("\n");
