@@ -25,6 +25,7 @@
 #include <callsignal/callsignal.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -69,9 +70,9 @@ void on_incoming(void* user_data, const cs_incoming_call_t* event) {
   append_event("ring " + std::string(event->call_id) + " " + std::to_string(unix_ms()));
   const unsigned choice = choice_of(event->call_id);
   cs_error_t err;
-  if (choice < 65) {
+  if (choice < 70) {
     if (cs_client_reject(app->client, event->call_id, nullptr, &err) != CS_OK) log_failure("reject", event->call_id, err);
-  } else if (choice < 95) {
+  } else if (choice < 98) {
     if (cs_client_accept(app->client, event->call_id, &err) != CS_OK) log_failure("accept", event->call_id, err);
   }
   // else: let it ring.

@@ -7,6 +7,10 @@
 namespace callsignal::chaos {
 namespace {
 
+// The SDK's skew tolerance: a missed call reported "expired" earlier than this before the real
+// expiry means the device's estimate of the service clock was off by more than it allows for.
+constexpr std::int64_t kEarlySlackMs = 5'000;
+
 bool has_event(const AppEvents& app, const std::string& call_id) {
   return app.rings.count(call_id) != 0 || app.missed.count(call_id) != 0;
 }
@@ -95,7 +99,7 @@ Tally tally(const std::vector<InviteRecord>& invites, const std::vector<AppEvent
     }
     if (missed_count > 0) {
       for (const auto& [at, reason] : missed->second) {
-        if (reason == "expired" && at + 1'000 < invite.expiry_real_ms) {
+        if (reason == "expired" && at + kEarlySlackMs < invite.expiry_real_ms) {
           ++t.missed_expired_early;
           break;
         }
