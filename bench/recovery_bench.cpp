@@ -129,6 +129,7 @@ struct Round {
   double down_ms = 0;
   double publish_ms = 0;
   double reconnected_s = 0;  // t_up -> last client connected
+  double reconnect_p50_s = 0, invite_p50_s = 0;  // t_up -> a client connected / got its invite, medians
   std::size_t lost = 0, duplicated = 0;
   bool complete = false;
 };
@@ -199,6 +200,13 @@ Round run_round(const std::string& label, test::MosquittoBroker& broker, const S
     last = std::max({last, fleet.connected_at(i), arrivals.first_at(i)});
   }
   round.reconnected_s = ms_between(up, last_connect) / 1000.0;
+  std::vector<double> reconnects, invites;
+  for (std::size_t i = 0; i < clients; ++i) {
+    reconnects.push_back(ms_between(up, fleet.connected_at(i)) / 1000.0);
+    invites.push_back(ms_between(up, arrivals.first_at(i)) / 1000.0);
+  }
+  round.reconnect_p50_s = percentile(reconnects, 50);
+  round.invite_p50_s = percentile(invites, 50);
   round.seconds = round.complete ? ms_between(up, last) / 1000.0 : static_cast<double>(wait.count()) / 1000.0;
   // A copy would come right behind the first arrivals (a re-sent queue, a replayed ledger): watch a
   // little longer for one.
@@ -246,6 +254,8 @@ int main(int argc, char** argv) {
       std::printf("| %-44s | %9.0f | %9.0f | %11.0f | %9.3f | %8.3f%s | %5zu | %5zu |\n", r->label.c_str(), r->connect_ms,
                   r->down_ms, r->publish_ms, r->reconnected_s, r->seconds, r->complete ? " " : "+", r->lost,
                   r->duplicated);
+      std::printf("| %-44s | %9s | %9s | %11s | %9.3f | %8.3f  | %5s | %5s |\n", "  (median client)", "", "", "",
+                  r->reconnect_p50_s, r->invite_p50_s, "", "");
     }
     std::printf("\n(broker down: from SIGTERM until it answers a CONNECT again, including the wait for every client "
                 "to see the drop; recovery: from then until the last client is connected and has its invite; "

@@ -82,6 +82,20 @@ double Fleet::connect_all(std::chrono::milliseconds timeout) {
   return ms_between(start, last);
 }
 
+double Fleet::connect_one(std::size_t i, std::chrono::milliseconds timeout) {
+  const Clock::time_point start = Clock::now();
+  cs_error_t err{};
+  if (cs_client_connect(members_[i]->client, &err) != CS_OK) {
+    throw std::runtime_error("cs_client_connect: " + std::string(err.message));
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!cv_.wait_for(lock, timeout, [&] { return members_[i]->connected; })) {
+    throw std::runtime_error("client " + std::to_string(i) + " not connected within " + std::to_string(timeout.count()) +
+                             " ms");
+  }
+  return ms_between(start, members_[i]->connected_at);
+}
+
 bool Fleet::wait_connected_at_least(std::size_t n, std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mutex_);
   return cv_.wait_for(lock, timeout, [&] { return connected_.load() >= n; });

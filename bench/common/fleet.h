@@ -66,6 +66,10 @@ class Fleet {
   // Returns the milliseconds from the first connect call to the last client connected.
   double connect_all(std::chrono::milliseconds timeout);
 
+  // cs_client_connect() on client i alone; waits until it is connected. Returns the milliseconds
+  // taken. Throws on failure or timeout.
+  double connect_one(std::size_t i, std::chrono::milliseconds timeout);
+
   std::size_t connected() const { return connected_.load(); }
   std::size_t disconnect_events() const { return disconnects_.load(); }
   bool wait_connected_at_least(std::size_t n, std::chrono::milliseconds timeout);
