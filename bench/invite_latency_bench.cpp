@@ -200,11 +200,14 @@ int run(const Settings& settings) {
   RawSink sink;
   const std::string raw_client = std::string(kGroupId) + "@@@raw-subscriber";
   PahoLink raw(broker->uri(), raw_client, false, [&sink](std::string_view, std::string_view) { sink.arrived(); });
-  raw.subscribe(p2p_topic(raw_client));
-
   SdkDevice sdk(broker->uri(), "sdk-unsigned", unsigned_dir.path(), {});
   SdkDevice sdk_signed(broker->uri(), "sdk-signed", signed_dir.path(),
                        {{signer.value().key_id(), signer.value().public_key_base64()}});
+  peer.ready();
+  raw.wait_connected();
+  raw.subscribe(p2p_topic(raw_client));
+  sdk.wait_connected();
+  sdk_signed.wait_connected();
   peer.answer_hello(sdk.client_id(), false, kStepDeadline);
   peer.answer_hello(sdk_signed.client_id(), true, kStepDeadline);
 
@@ -301,7 +304,7 @@ int main(int argc, char** argv) {
   // A round takes about 90 ms here, most of it waiting for the device's uplink to settle (the
   // protocol ack and ringing wait for the broker's delayed TCP ACK: Paho leaves Nagle on).
   settings.warmup_rounds = settings.quick ? 15 : 100;
-  settings.rounds = rounds > 0 ? rounds : settings.quick ? 150 : 1500;
+  settings.rounds = rounds > 0 ? rounds : settings.quick ? 180 : 1500;
   try {
     return run(settings);
   } catch (const std::exception& e) {

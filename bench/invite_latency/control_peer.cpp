@@ -38,8 +38,13 @@ Envelope downlink(MessageType type, const std::string& to, const std::string& ca
 ControlPeer::ControlPeer(const std::string& uri, Signer signer) : signer_(std::move(signer)) {
   listener_ = std::make_unique<PahoLink>(uri, "bench-control-listener", true,
                                          [this](std::string_view, std::string_view payload) { on_uplink(payload); });
-  listener_->subscribe(std::string(kUplinkParent) + "/req");
   sender_ = std::make_unique<PahoLink>(uri, "bench-control-sender", true, PahoLink::OnMessage());
+}
+
+void ControlPeer::ready() {
+  listener_->wait_connected();
+  sender_->wait_connected();
+  listener_->subscribe(std::string(kUplinkParent) + "/req");
 }
 
 std::string ControlPeer::frame(const Envelope& message, bool sign) const {

@@ -32,8 +32,10 @@ std::int64_t wall_ms();
 
 class ControlPeer {
  public:
-  // Connects a listener subscribed to <uplink>/req and a sender. `signer` signs the frames of signed() calls.
+  // Starts connecting a listener and a sender; ready() waits for both and subscribes the listener
+  // to <uplink>/req. `signer` signs the frames asked for signed. Throws std::runtime_error.
   ControlPeer(const std::string& uri, Signer signer);
+  void ready();
 
   // A downlink frame to `to` (a client id): an invite as the reference service sends a callee
   // (role, caller, callees, media, rtc from its test vendor, vendor; ttl 45 s), or a cancel.

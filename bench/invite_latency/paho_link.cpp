@@ -61,27 +61,24 @@ PahoLink::PahoLink(const std::string& uri, const std::string& client_id, bool cl
     MQTTAsync_destroy(&handle);
     fail("MQTTAsync_setCallbacks", rc);
   }
-  Pending pending;
+  connecting_ = std::make_unique<Pending>();
   MQTTAsync_connectOptions options = MQTTAsync_connectOptions_initializer;
   options.keepAliveInterval = 30;
   options.cleansession = clean_session ? 1 : 0;
   options.MQTTVersion = MQTTVERSION_3_1_1;
   options.onSuccess = &PahoCallbacks::on_success;
   options.onFailure = &PahoCallbacks::on_failure;
-  options.context = &pending;
+  options.context = connecting_.get();
   rc = MQTTAsync_connect(handle, &options);
-  if (rc == MQTTASYNC_SUCCESS) {
-    try {
-      wait_for(pending, "connect");
-    } catch (...) {
-      MQTTAsync_destroy(&handle);
-      throw;
-    }
-    connected_ = true;
-    return;
+  if (rc != MQTTASYNC_SUCCESS) {
+    MQTTAsync_destroy(&handle);
+    fail("MQTTAsync_connect " + client_id, rc);
   }
-  MQTTAsync_destroy(&handle);
-  fail("MQTTAsync_connect " + client_id, rc);
+}
+
+void PahoLink::wait_connected() {
+  wait_for(*connecting_, "connect");
+  connected_ = true;
 }
 
 PahoLink::~PahoLink() {

@@ -37,10 +37,11 @@ SdkDevice::SdkDevice(const std::string& uri, const std::string& device_id, const
     cs_client_destroy(client_);
     throw std::runtime_error("cs_client_connect " + client_id_ + ": " + err.message);
   }
+}
+
+void SdkDevice::wait_connected() {
   std::unique_lock<std::mutex> lock(mu_);
   if (!cv_.wait_for(lock, std::chrono::seconds(10), [this] { return connected_; })) {
-    lock.unlock();
-    cs_client_destroy(client_);
     throw std::runtime_error(client_id_ + ": not connected within 10 s");
   }
 }

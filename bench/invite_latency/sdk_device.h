@@ -21,13 +21,16 @@ namespace callsignal::bench {
 
 class SdkDevice {
  public:
-  // Creates the client and connects it (10 s deadline until CONNECTED). `trusted`: (key id,
-  // base64 public key) pairs; none for development mode. Throws std::runtime_error.
+  // Creates the client and starts connecting it. `trusted`: (key id, base64 public key) pairs;
+  // none for development mode. Throws std::runtime_error.
   SdkDevice(const std::string& uri, const std::string& device_id, const std::string& data_dir,
             const std::vector<std::pair<std::string, std::string>>& trusted);
   ~SdkDevice();  // cs_client_destroy()
   SdkDevice(const SdkDevice&) = delete;
   SdkDevice& operator=(const SdkDevice&) = delete;
+
+  // Waits (10 s deadline) until the client reports CONNECTED. Throws on timeout.
+  void wait_connected();
 
   const std::string& client_id() const { return client_id_; }
 
