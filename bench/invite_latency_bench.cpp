@@ -229,10 +229,10 @@ int run(const Settings& settings) {
   RawSink sink;
   const std::string raw_client = std::string(kGroupId) + "@@@raw-subscriber";
   PahoLink raw(broker->uri(), raw_client, false, [&sink](std::string_view, std::string_view) { sink.arrived(); });
+  peer.ready();  // subscribed to the uplink before any device connects and says hello
   SdkDevice sdk(broker->uri(), "sdk-unsigned", unsigned_dir.path(), {});
   SdkDevice sdk_signed(broker->uri(), "sdk-signed", signed_dir.path(),
                        {{signer.value().key_id(), signer.value().public_key_base64()}});
-  peer.ready();
   raw.wait_connected();
   raw.subscribe(p2p_topic(raw_client));
   sdk.wait_connected();
