@@ -14,6 +14,7 @@
 #include "core/session/credentials.h"
 #include "core/session/outbox.h"
 #include "core/session/paho_client.h"
+#include "core/session/tcp_nodelay.h"
 #include "core/session/tls_probe.h"
 
 namespace callsignal {
@@ -238,24 +239,28 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
   }
   bool on_message(PahoMessage&& message) override {
     InboundMessage inbound{std::move(message.topic), std::move(message.payload), message.retained, message.dup, {}};
+    // The gate's ack is in the outbox once admit() returns, but its send is held until the message
+    // has been handed to the listener: otherwise the event thread would send it (and wake Paho's
+    // send thread) before it rings. Holding is claiming the pending pump; if one is queued already,
+    // that one sends the ack.
+    const bool held = !pump_scheduled_.exchange(true);
     // Paho has sent the PUBACK already: from here on this process holds the only copy.
     const Admission admission = gate_ ? gate_->admit(inbound) : Admission::deliver;
-    if (admission == Admission::retry_later) {
+    if (admission != Admission::deliver || closing_) {
+      if (held) release_pump();
       std::lock_guard<std::mutex> lock(mu_);
-      ++stats_.refused_by_gate;
-      return false;  // Paho keeps it and offers it again
-    }
-    if (admission == Admission::drop) {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++stats_.dropped_by_gate;
+      if (admission == Admission::retry_later) {
+        ++stats_.refused_by_gate;
+        return false;  // Paho keeps it and offers it again
+      }
+      ++(admission == Admission::drop ? stats_.dropped_by_gate : stats_.dropped_at_close);
+      // closing: no callback may start now; the gate's record is the copy that survives
       return true;
     }
-    if (closing_) {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++stats_.dropped_at_close;
-      return true;  // no callback may start now; the gate's record is the copy that survives
-    }
-    run([this, inbound = std::move(inbound)] { deliver(inbound); });
+    run([this, held, inbound = std::move(inbound)] {
+      deliver(inbound);
+      if (held) release_pump();  // queued behind the listener callbacks deliver() queued
+    });
     return true;
   }
 
@@ -404,6 +409,7 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
       return;
     }
     session_present_ = session_present;
+    for (const BrokerAddress& broker : brokers_) request_tcp_nodelay(*loop_, broker.port);
     awaiting_suback_ = true;  // the broker may send queued messages before the SUBACK
     std::vector<std::string> filters;
     if (config_.profile == BrokerProfile::generic) filters.push_back(topics_.p2p);
@@ -545,6 +551,12 @@ class Session::Core final : public std::enable_shared_from_this<Session::Core>, 
   }
 
   // --- Outbound -----------------------------------------------------------------------------
+
+  // Ends a hold taken in on_message(), scheduling the pump that was held back.
+  void release_pump() {
+    pump_scheduled_ = false;
+    schedule_pump();
+  }
 
   void schedule_pump() {
     if (pump_scheduled_.exchange(true)) return;
