@@ -117,6 +117,7 @@ std::string ChaosPeer::remember_and_send(std::size_t device, Envelope message) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     pending_[message.id] = pending;
+    live_.insert(message.id);
   }
   resend_due();  // due at once: next_send_real_ms is 0
   return message.id;
@@ -133,8 +134,14 @@ std::size_t ChaosPeer::resend_due() {
   const std::int64_t now = real_now_ms();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto& [id, p] : pending_) {
-      if (p.info.acked_real_ms != 0 || now >= p.info.expiry_real_ms || now < p.next_send_real_ms) continue;
+    for (auto it = live_.begin(); it != live_.end();) {
+      Pending& p = pending_.at(*it);
+      if (p.info.acked_real_ms != 0 || now >= p.info.expiry_real_ms) {
+        it = live_.erase(it);
+        continue;
+      }
+      const std::string& id = *it++;
+      if (now < p.next_send_real_ms) continue;
       due.push_back({p.topic, p.frame, id, p.info.sends > 0});
       const std::int64_t interval = std::min<std::int64_t>(kResendFirstMs << std::min<std::uint32_t>(p.info.sends, 2),
                                                            kResendMaxMs);
@@ -187,8 +194,9 @@ std::size_t ChaosPeer::unacked_live() const {
   const std::int64_t now = real_now_ms();
   std::lock_guard<std::mutex> lock(mu_);
   std::size_t n = 0;
-  for (const auto& entry : pending_) {
-    if (entry.second.info.acked_real_ms == 0 && now < entry.second.info.expiry_real_ms) ++n;
+  for (const std::string& id : live_) {
+    const SentMessage& info = pending_.at(id).info;
+    if (info.acked_real_ms == 0 && now < info.expiry_real_ms) ++n;
   }
   return n;
 }
@@ -227,6 +235,7 @@ void ChaosPeer::on_message(const InboundMessage& inbound) {
       continue;
     }
     if (found->second.info.acked_real_ms == 0) found->second.info.acked_real_ms = real_now_ms();
+    live_.erase(id);
   }
 }
 
@@ -249,8 +258,9 @@ void ChaosPeer::answer_hello(const Envelope& hello, std::int64_t received_peer_m
   std::lock_guard<std::mutex> lock(mu_);
   ++counts_.hellos;
   // The device is back: what it has not acknowledged goes again now (as the reference service).
-  for (auto& entry : pending_) {
-    if (entry.second.info.device == device->second && entry.second.info.sends > 0) entry.second.next_send_real_ms = 0;
+  for (const std::string& id : live_) {
+    Pending& p = pending_.at(id);
+    if (p.info.device == device->second && p.info.sends > 0) p.next_send_real_ms = 0;
   }
 }
 

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -103,7 +104,8 @@ class ChaosPeer final : public SessionListener {
   std::unique_ptr<Session> session_;
 
   mutable std::mutex mu_;
-  std::map<std::string, Pending> pending_;  // by message id
+  std::map<std::string, Pending> pending_;  // by message id, every message sent
+  std::set<std::string> live_;              // the ids still re-sent: unacked, not expired
   std::map<std::string, std::size_t> device_of_client_;
   PeerCounts counts_;
 };

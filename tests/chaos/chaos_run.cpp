@@ -107,6 +107,7 @@ class Run {
   std::vector<InviteRecord> invites_;
   std::deque<PendingControl> controls_;  // in send order; each due at .at
   std::size_t controls_sent_ = 0;
+  std::int64_t last_resend_scan_ = 0;  // steady ms
   std::int64_t base_skew_ = 0;
   std::size_t faults_[kFaultKinds] = {};
   std::size_t unexpected_exits_ = 0;
@@ -195,7 +196,10 @@ void Run::tick_background(std::int64_t now) {
                                             options_.long_ttl_ms);
     ++controls_sent_;
   }
-  peer_->resend_due();
+  if (now - last_resend_scan_ >= 50) {
+    last_resend_scan_ = now;
+    peer_->resend_due();
+  }
 }
 
 void Run::send_invites(std::int64_t now, std::int64_t started) {
