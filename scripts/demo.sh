@@ -67,7 +67,7 @@ port=""
 for _ in $(seq 1 20); do
   candidate=$(( 20000 + RANDOM % 40000 ))
   port_in_use "$candidate" && continue
-  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$candidate" > "$work/mosquitto.conf"
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n' "$candidate" > "$work/mosquitto.conf"
   mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
   broker_pid=$!
   deadline=$(( $(date +%s%3N) + 5000 ))
