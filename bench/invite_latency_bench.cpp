@@ -334,10 +334,11 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  // A round takes about 90 ms here, most of it waiting for the device's uplink to settle (the
-  // protocol ack and ringing wait for the broker's delayed TCP ACK: Paho leaves Nagle on).
+  // A round takes about 90-100 ms here, most of it waiting for the device's uplink to settle: the
+  // device's ack of the cancel reaches the peer ~45 ms after the cancel (a write that follows
+  // Paho's PUBACK on a socket with Nagle on waits for the broker's delayed TCP ACK).
   settings.warmup_rounds = settings.quick ? 15 : 100;
-  settings.rounds = rounds > 0 ? rounds : settings.quick ? 180 : 1500;
+  settings.rounds = rounds > 0 ? rounds : settings.quick ? 150 : 1200;
   try {
     return run(settings);
   } catch (const std::exception& e) {
