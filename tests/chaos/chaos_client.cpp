@@ -16,10 +16,11 @@
 // What the app does with a ringing call is decided by the call id alone (so a replayed seed does
 // the same): mostly reject at once, sometimes accept, "join" RTC, hang up once active, and leave;
 // sometimes let it ring until the caller's control message or the ring timeout ends it.
-// SIGTERM or SIGINT: destroy the client and exit 0.
+// SIGTERM or SIGINT: destroy the client and exit 0. It dies (SIGKILL) with the runner.
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <callsignal/callsignal.h>
@@ -119,6 +120,9 @@ int usage() {
 
 int main(int argc, char** argv) {
   if (argc != 12) return usage();
+  // Dies with the runner, even when the runner itself is killed or aborts (a sanitizer report
+  // with halt_on_error): no device outlives its run.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() == 1) return 1;
   // Our own stderr file: the runner does not drain the pipe it gave us.
   const int err_fd = ::open(argv[10], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (err_fd < 0 || ::dup2(err_fd, STDERR_FILENO) < 0) return 1;
