@@ -5,6 +5,12 @@
 //                                   desktop apps link), copied and `strip --strip-unneeded`, KiB
 //   footprint.shared_kb             libcallsignal.so (the real file behind the soname), stripped
 //                                   the same way, KiB
+//   footprint.core_linked_kb        what the whole static library adds to an app: a small C
+//                                   program linked with all of libcallsignal.a (--whole-archive)
+//                                   minus the same program without it, both stripped, KiB. The
+//                                   archive is larger than the code it links: each object file
+//                                   carries its own copy of the inline and template code and the
+//                                   symbols the linker needs, which linking folds away.
 //   footprint.rss_per_client_kb     (VmRSS with N idle connected clients - VmRSS before the first
 //                                   client) / N, from /proc/self/status. N = 1,000 (quick: 200).
 //                                   "Before" is taken after the library is loaded and before any
@@ -51,6 +57,13 @@ double stripped_kb(const fs::path& path, const std::string& dir) {
   return static_cast<double>(fs::file_size(copy)) / 1024.0;
 }
 
+// The directory of this program (the probes are built beside it).
+fs::path own_dir() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path(".") : exe.parent_path();
+}
+
 std::string default_lib_dir() {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
@@ -69,6 +82,8 @@ int main(int argc, char** argv) {
     test::TempDir dir("callsignal-bench-footprint-");
     const double static_kb = stripped_kb(lib_dir / "libcallsignal.a", dir.path());
     const double shared_kb = stripped_kb(lib_dir / "libcallsignal.so", dir.path());
+    const double linked_kb = stripped_kb(own_dir() / "callsignal_probe_linked_app", dir.path()) -
+                             stripped_kb(own_dir() / "callsignal_probe_empty_app", dir.path());
     // For the table only: the core without the C ABI (internal; what the bindings sit on).
     const double core_only_kb = fs::exists(lib_dir / "libcallsignal_core.a")
                                     ? stripped_kb(lib_dir / "libcallsignal_core.a", dir.path())
@@ -115,6 +130,7 @@ int main(int argc, char** argv) {
                 std::string(20, '-').c_str());
     table_row("libcallsignal.a stripped (core + C ABI), KiB", fixed(static_kb, 1));
     table_row("libcallsignal.so stripped, KiB", fixed(shared_kb, 1));
+    table_row("all of libcallsignal.a linked into an app, stripped, KiB", fixed(linked_kb, 1));
     if (core_only_kb >= 0) table_row("libcallsignal_core.a stripped (no C ABI; table only), KiB", fixed(core_only_kb, 1));
     table_row("VmRSS before the first client, KiB", std::to_string(rss_before));
     table_row("VmRSS with " + std::to_string(clients) + " connected clients, KiB", std::to_string(rss_after));
@@ -128,6 +144,7 @@ int main(int argc, char** argv) {
     std::printf("\n");
     result("footprint.core_static_kb", static_kb);
     result("footprint.shared_kb", shared_kb);
+    result("footprint.core_linked_kb", linked_kb);
     result("footprint.rss_per_client_kb", per_client);
     result("footprint.threads_1000_clients", static_cast<double>(threads_after));
     return 0;
