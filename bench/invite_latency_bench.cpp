@@ -1,7 +1,7 @@
 // invite_latency: an invite published by a control peer until the app's callback fires, through the
 // whole SDK (decode, signature, filter, ledger, ack, state machine, event thread, C ABI), against a
 // bare Paho subscriber on the same broker, in the same process, interleaved sample by sample.
-//   callsignal_bench_invite_latency [--quick] [--samples-dir DIR]
+//   callsignal_bench_invite_latency [--quick] [--samples-dir DIR] [--rounds N] [--broker-nagle] [--broker-uri URI]
 // Each round times, in this order, with the system settled in between (not timed):
 //   SDK unsigned (no trusted keys), raw, SDK signed (trusted key, Ed25519-signed invites), raw.
 // A sample runs from just before the peer's MQTTAsync_sendMessage (QoS 1) to the first line of the
@@ -50,6 +50,7 @@ struct Settings {
   int warmup_rounds = 0;
   int rounds = 0;
   bool broker_nagle = false;  // keep Mosquitto's default (Nagle on for what it sends)
+  std::string broker_uri;     // a broker started by hand instead of our own (profiling only)
 };
 
 double micros(SteadyClock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
@@ -219,19 +220,23 @@ int run(const Settings& settings) {
   test::BrokerOptions broker_options;
   if (!settings.broker_nagle) broker_options.extra_config = "set_tcp_nodelay true\n";
   if (!settings.samples_dir.empty()) std::filesystem::create_directories(settings.samples_dir);
-  std::unique_ptr<test::MosquittoBroker> broker = test::MosquittoBroker::start(broker_options);
+  // Valgrind lacks pidfd_open, which the harness's child processes use: under callgrind, pass
+  // --broker-uri of a Mosquitto started by hand (with set_tcp_nodelay true).
+  std::unique_ptr<test::MosquittoBroker> broker =
+      settings.broker_uri.empty() ? test::MosquittoBroker::start(broker_options) : nullptr;
+  const std::string uri = broker ? broker->uri() : settings.broker_uri;
   test::TempDir unsigned_dir("cs-bench-lat-sdk-");
   test::TempDir signed_dir("cs-bench-lat-signed-");
   Result<Signer> signer = Signer::generate("bench-2026");
   require(signer.ok(), "Signer::generate");
 
-  ControlPeer peer(broker->uri(), signer.value());
+  ControlPeer peer(uri, signer.value());
   RawSink sink;
   const std::string raw_client = std::string(kGroupId) + "@@@raw-subscriber";
-  PahoLink raw(broker->uri(), raw_client, false, [&sink](std::string_view, std::string_view) { sink.arrived(); });
+  PahoLink raw(uri, raw_client, false, [&sink](std::string_view, std::string_view) { sink.arrived(); });
   peer.ready();  // subscribed to the uplink before any device connects and says hello
-  SdkDevice sdk(broker->uri(), "sdk-unsigned", unsigned_dir.path(), {});
-  SdkDevice sdk_signed(broker->uri(), "sdk-signed", signed_dir.path(),
+  SdkDevice sdk(uri, "sdk-unsigned", unsigned_dir.path(), {});
+  SdkDevice sdk_signed(uri, "sdk-signed", signed_dir.path(),
                        {{signer.value().key_id(), signer.value().public_key_base64()}});
   raw.wait_connected();
   raw.subscribe(p2p_topic(raw_client));
@@ -325,12 +330,14 @@ int main(int argc, char** argv) {
       settings.quick = true;
     } else if (std::strcmp(argv[i], "--broker-nagle") == 0) {
       settings.broker_nagle = true;
+    } else if (std::strcmp(argv[i], "--broker-uri") == 0 && i + 1 < argc) {
+      settings.broker_uri = argv[++i];
     } else if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
       rounds = std::atoi(argv[++i]);
     } else if (std::strcmp(argv[i], "--samples-dir") == 0 && i + 1 < argc) {
       settings.samples_dir = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--rounds N] [--broker-nagle] [--samples-dir DIR]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--quick] [--rounds N] [--broker-nagle] [--broker-uri URI] [--samples-dir DIR]\n", argv[0]);
       return 2;
     }
   }
