@@ -11,10 +11,12 @@ namespace callsignal {
 
 class EventLoop;
 
-// Sets TCP_NODELAY on every TCP socket of this process whose peer port is `port` and that lacks
-// it; returns how many it changed. Reads /proc/self/fd where there is one (Linux, Android), else
-// tries every descriptor below the limit. A socket of the app's own connected to the same port
-// number gets it too (it only makes small writes leave at once). Never throws; errors skip.
+// Sets TCP_NODELAY on every TCP connection of this process whose remote port is `port` and that
+// it has not set before; returns how many it changed. Where /proc is readable (Linux, Android)
+// the connections are found in /proc/self/net/tcp{,6} and matched to descriptors through the
+// /proc/self/fd links, so no other descriptor is touched; elsewhere every descriptor below the
+// limit is asked. An app connection to the same port number gets the option too (it only makes
+// its small writes leave at once). Never throws; errors skip.
 int enable_tcp_nodelay_to_port(int port);
 
 // Runs enable_tcp_nodelay_to_port(port) on `loop` after the tasks queued now. Requests made
