@@ -1,6 +1,11 @@
 // Backlog drain against a real broker: a device that comes back to a queued invite and its
-// cancel never rings; it gets a missed call, and the call that is still live rings.
+// cancel never rings; it gets a missed call, and the call that is still live rings. And the
+// inbox leaves a message undelivered in the ledger until the app has it.
 #include <catch2/catch.hpp>
+
+#include <functional>
+#include <mutex>
+#include <vector>
 
 #include "core/client/device_inbox.h"
 #include "integration/session_fixtures.h"
@@ -96,5 +101,52 @@ TEST_CASE("an invite cancelled while the device was away never rings: a missed c
   // first: it returns once the event thread is done with the callbacks that mark them.)
   device.live = nullptr;
   device.session->close();
+  CHECK(device.filter->undelivered().empty());
+}
+
+namespace {
+
+// An app whose callbacks are queued: it keeps the inbox's mark steps until told the app has run.
+struct QueuedApp : AppEvents {
+  std::mutex mu;
+  std::vector<std::function<void()>> marks;
+  void after_delivery(std::function<void()> mark_delivered) override {
+    std::lock_guard<std::mutex> lock(mu);
+    marks.push_back(std::move(mark_delivered));
+  }
+  void run_marks() {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto& mark : marks) mark();
+    marks.clear();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a message stays undelivered in the ledger until the app has it", "[drain][filter]") {
+  const std::string uri = shared_broker_uri();
+  TempDir data;
+  const SessionConfig config = test_config(uri, unique_device("later"), data.path());
+  const std::string client_id = "GID_test@@@" + config.device_id;
+  Signer service_key = Signer::generate("svc-1").value();
+  QueuedApp app;
+  Device device(config, service_key, app);
+  REQUIRE(app.connection.wait_for_count(
+      [](const ConnectionEvent& e) { return e.state == ConnectionState::connected; }, 1, kWait));
+
+  RecordingListener service_events;
+  auto service = make_session(test_config(uri, unique_device("svc")), service_events);
+  REQUIRE(service->start().ok());
+  const Envelope invite = downlink(MessageType::invite, client_id, "c-later");
+  REQUIRE(service->publish(p2p_topic("dl", client_id), frame_of(invite, &service_key)).ok());
+  REQUIRE(app.envelopes.wait_for_size(1, kWait));
+
+  // Handed over, but the app's callback has not run: a kill now must replay it, not lose it.
+  device.live = nullptr;
+  device.session->close();
+  auto kept = device.filter->undelivered();
+  REQUIRE(kept.size() == 1);
+  CHECK(kept[0].message.id == invite.id);
+  app.run_marks();  // the app has it now
   CHECK(device.filter->undelivered().empty());
 }

@@ -202,7 +202,8 @@ class Client::Core final : public InboxListener, public std::enable_shared_from_
     loop_->post([self, message = std::move(*admitted.value())] {
       if (self->is_closed()) return;  // stays undelivered in the ledger: replayed next time
       self->on_envelope(message, false);
-      (void)self->filter_->mark_delivered(message.id);
+      MessageFilter* filter = self->filter_.get();
+      self->after_delivery([filter, id = message.id] { (void)filter->mark_delivered(id); });
     });
     return Status::success();
   }
@@ -251,6 +252,15 @@ class Client::Core final : public InboxListener, public std::enable_shared_from_
     if (caller.ok()) event.caller = std::string(caller.value());
     event.reason = missed_call_reason(missed.ended_by);
     notify([event](ClientListener& l) { l.on_missed_call(event); });
+  }
+
+  // The app's callbacks for the message are queued on the loop: the mark runs behind them. A
+  // close in between skips it (the callbacks may not have run): the message is replayed instead.
+  void after_delivery(std::function<void()> mark_delivered) override {
+    auto self = shared_from_this();
+    loop_->post([self, mark = std::move(mark_delivered)] {
+      if (!self->is_closed()) mark();
+    });
   }
 
   void on_connection(const ConnectionEvent& event) override {

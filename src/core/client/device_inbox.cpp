@@ -82,8 +82,11 @@ void DeviceInbox::handle(DrainOutput output) {
     for (; next_missed < output.missed.size() && output.missed[next_missed].release_index == i; ++next_missed) {
       const MissedCall& missed = output.missed[next_missed];
       listener_.on_missed_call(missed);
-      (void)filter_.mark_delivered(missed.invite.id);
-      (void)filter_.mark_delivered(missed.ended_by.id);
+      MessageFilter* filter = &filter_;
+      listener_.after_delivery([filter, invite = missed.invite.id, ended_by = missed.ended_by.id] {
+        (void)filter->mark_delivered(invite);
+        (void)filter->mark_delivered(ended_by);
+      });
     }
     if (i < output.release.size()) give(output.release[i], false);
   }
@@ -91,7 +94,8 @@ void DeviceInbox::handle(DrainOutput output) {
 
 void DeviceInbox::give(const Envelope& message, bool replayed) {
   listener_.on_envelope(message, replayed);
-  (void)filter_.mark_delivered(message.id);
+  MessageFilter* filter = &filter_;
+  listener_.after_delivery([filter, id = message.id] { (void)filter->mark_delivered(id); });
 }
 
 }  // namespace callsignal

@@ -4,8 +4,8 @@
 //     holds the queued backlog until the marker comes back (or a deadline), so an invite already
 //     cancelled or ended in the same backlog never rings: the app gets a missed call instead
 //     (BacklogDrain);
-//   - it hands every other admitted message to the app once, then marks it delivered in the
-//     ledger; messages the ledger kept from before a restart come first, flagged as replayed;
+//   - it hands every other admitted message to the app once, then has it marked delivered in the
+//     ledger once the app has it (InboxListener::after_delivery); messages the ledger kept from before a restart come first, flagged as replayed;
 //   - it acks every durably recorded downlink message to the service (MessageFilter's
 //     on_recorded hook, see ack_recorded()), which re-sends until it gets the ack.
 //
@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,6 +37,11 @@ class InboxListener {
   // An invite whose call ended (cancelled, hung up) before the device came back.
   virtual void on_missed_call(const MissedCall& missed) = 0;
   virtual void on_connection(const ConnectionEvent& event) { (void)event; }
+  // Called right after on_envelope / on_missed_call with the step that marks what they consumed
+  // delivered in the ledger. A listener that hands messages to the app later (queued callbacks)
+  // runs it once the app has them: a kill before that leaves the message undelivered, so the
+  // next start replays it (flagged) instead of losing it. Default: at once.
+  virtual void after_delivery(std::function<void()> mark_delivered) { mark_delivered(); }
 };
 
 struct InboxConfig {
