@@ -146,6 +146,17 @@ TEST_CASE("filter: the service clock estimate decides expiry", "[filter][message
   CHECK(f.offer(frame_of(invite, &f.signer)) == Admission::deliver);
 }
 
+TEST_CASE("filter: a service clock behind ours is learned too", "[filter][message_filter]") {
+  Fixture f;
+  // Our clock runs 10 minutes ahead of the service's: its fresh message looks long expired.
+  const std::int64_t behind = 10 * 60'000;
+  const Envelope invite = downlink(MessageType::invite, kMe, "c-1", 30'000, now_ms() - behind);
+  const std::int64_t t0 = now_ms();
+  REQUIRE(f.filter->add_clock_sample(t0, t0 - behind + 5, t0 + 10));
+  CHECK(f.filter->service_now() < now_ms() - behind + 60'000);
+  CHECK(f.offer(frame_of(invite, &f.signer)) == Admission::deliver);
+}
+
 TEST_CASE("filter: signed stamps raise the service clock estimate, within the future bound", "[filter][message_filter]") {
   Fixture f;
   const std::int64_t before = f.filter->service_now();
@@ -159,4 +170,24 @@ TEST_CASE("filter: signed stamps raise the service clock estimate, within the fu
   REQUIRE(open.offer(frame_of(downlink(MessageType::invite, kMe, "c-2", 30'000, now_ms() + 20'000), nullptr)) ==
           Admission::deliver);
   CHECK(open.filter->service_now() < open_before + 5'000);
+}
+
+TEST_CASE("filter: a hello_ack passes whatever the device clock, so a device hours off can sync",
+          "[filter][message_filter]") {
+  Fixture f;
+  // The device clock is an hour behind: the service's fresh stamps look an hour in the future.
+  const std::int64_t ahead = 3'600'000;
+  Envelope ack = downlink(MessageType::hello_ack, kMe, "", 30'000, now_ms() + ahead);
+  ack.body.set_string("hello_id", "0123456789abcdef0123456789abcdef").set_int("hello_ts", now_ms());
+  const Envelope invite = downlink(MessageType::invite, kMe, "c-1", 30'000, now_ms() + ahead);
+  CHECK(f.offer(frame_of(invite, &f.signer)) == Admission::drop);  // from the future, before sync
+  CHECK(f.filter->stats().from_future == 1);
+  CHECK(f.offer(frame_of(ack, &f.signer)) == Admission::deliver);
+  // Its stamp alone does not move the estimate (the client's clock sample does).
+  CHECK(f.filter->service_now() < now_ms() + 60'000);
+  // A forged ack is still refused: only the timeliness check is waived.
+  Signer stranger = Signer::generate("svc-1").value();
+  ack.id = "fedcba9876543210fedcba9876543210";
+  CHECK(f.offer(frame_of(ack, &stranger)) == Admission::drop);
+  CHECK(f.filter->stats().forged == 1);
 }

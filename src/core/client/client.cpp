@@ -509,6 +509,13 @@ class Client::Core final : public InboxListener, public std::enable_shared_from_
     auto received = ack.body.get_int("received_ts");
     const std::int64_t t1 = received.ok() ? received.value() : ack.ts_ms;
     const bool used = filter_->add_clock_sample(t0, (t1 + ack.ts_ms) / 2, t3);
+    if (used) {
+      // The machine's clock never goes backwards, except here: before the first sample it ran on
+      // the device clock, which may be minutes ahead of the service's, and held there it would
+      // take every invite for expired until the service clock caught up.
+      std::lock_guard<std::mutex> lock(machine_mu_);
+      machine_now_ = filter_->service_now();
+    }
     if (log_enabled(LogLevel::debug)) {
       log_line(LogLevel::debug, client_id_ + ": clock sample, round trip " + std::to_string(t3 - t0) + " ms" +
                                     (used ? "" : " (not used)"));

@@ -62,13 +62,19 @@ MessageFilter::Verdict MessageFilter::check_and_record(std::string_view topic, s
   const Envelope& message = out.message;
 
   const std::int64_t arrival = config_.local_clock();
-  const Timeliness timeliness = config_.expiry.check(message.ts_ms, message.ttl_ms, service_now_at(arrival));
-  if (timeliness != Timeliness::fresh) {
-    std::lock_guard<std::mutex> lock(stats_mu_);
-    ++(timeliness == Timeliness::expired ? stats_.expired : stats_.from_future);
-    return Verdict::refused;
+  // A hello_ack is how a device learns the service clock, so it cannot be judged by it: a device
+  // clock minutes or hours off would refuse every ack and never sync. It is exempt from the
+  // timeliness check instead; the client uses only the ack of its outstanding hello (hello_id, a
+  // fresh random id), so a replayed old ack is ignored, and the stamp does not feed the estimate.
+  if (message.type != MessageType::hello_ack) {
+    const Timeliness timeliness = config_.expiry.check(message.ts_ms, message.ttl_ms, service_now_at(arrival));
+    if (timeliness != Timeliness::fresh) {
+      std::lock_guard<std::mutex> lock(stats_mu_);
+      ++(timeliness == Timeliness::expired ? stats_.expired : stats_.from_future);
+      return Verdict::refused;
+    }
+    if (out.verified) observe_service_stamp(message.ts_ms, arrival);
   }
-  if (out.verified) observe_service_stamp(message.ts_ms, arrival);
 
   const std::optional<MessageId> id = MessageId::from_hex(message.id);
   if (!id) {  // decode() validated the id: this cannot happen, but never index with a bad one

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -113,7 +114,9 @@ class MessageFilter final : public InboundGate {
   RejectCounters counters_;
   mutable std::mutex clock_mu_;
   ClockOffset clock_;
-  std::int64_t stamp_lower_bound_ = 0;  // ms; see observe_service_stamp
+  // ms; see observe_service_stamp. No bound until a stamp is seen: a service clock behind the
+  // device's (a negative offset) must not be held at zero.
+  std::int64_t stamp_lower_bound_ = std::numeric_limits<std::int64_t>::min();
   mutable std::mutex stats_mu_;
   FilterStats stats_;
 };
