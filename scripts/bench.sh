@@ -93,24 +93,32 @@ done <"$lines"
 echo
 echo "written: $results"
 
-# The CDF of the invite latency, SDK beside raw Paho, from the samples of this run.
+# The CDF of the invite latency, SDK beside raw Paho (and the signed SDK path), from this run.
 if [ -s "$samples/invite_latency_sdk_us.txt" ] && [ -s "$samples/invite_latency_raw_us.txt" ]; then
-  for path in sdk raw; do
+  curves=()
+  for path in sdk signed raw; do
+    [ -s "$samples/invite_latency_${path}_us.txt" ] || continue
     sort -n "$samples/invite_latency_${path}_us.txt" |
       awk '{ v[NR] = $1 } END { for (i = 1; i <= NR; i++) print v[i], i / NR }' >"$samples/${path}.cdf"
+    case "$path" in
+      sdk) title="SDK, unsigned: on_incoming_call" ;;
+      signed) title="SDK, Ed25519-signed: on_incoming_call" ;;
+      raw) title="raw Paho subscriber: messageArrived" ;;
+    esac
+    curves+=("\"$samples/${path}.cdf\" using 1:2 with lines lw 2 title \"$title\"")
   done
+  plot=$(IFS=,; echo "${curves[*]}")
   gnuplot <<EOF
-set terminal pngcairo size 900,560 font "sans,11"
+set terminal pngcairo size 900,560 font "sans,11" noenhanced
 set output "$out/latency.png"
-set title "Invite latency: published by the control peer until the callback fires (loopback)"
+set title "Invite latency on loopback: published by the control peer until the callback fires"
 set xlabel "latency (µs, log scale)"
 set ylabel "fraction of invites"
 set logscale x
 set grid
 set key bottom right
 set yrange [0:1]
-plot "$samples/sdk.cdf" using 1:2 with lines lw 2 title "SDK: on_incoming_call", \
-     "$samples/raw.cdf" using 1:2 with lines lw 2 title "raw Paho: messageArrived"
+plot $plot
 EOF
   echo "written: $out/latency.png"
 fi
