@@ -32,8 +32,11 @@ build_type=RelWithDebInfo
 [ -n "$sanitize" ] && build_type=Debug
 jobs=$(nproc 2>/dev/null || echo 2)
 
+# The plain build also compiles the benchmarks (scripts/bench.sh runs them), so they cannot rot.
+bench=OFF
+[ -z "$sanitize" ] && bench=ON
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE="$build_type" -DCALLSIGNAL_SANITIZE="$sanitize" \
-  -DCALLSIGNAL_BUILD_TESTS=ON >/dev/null
+  -DCALLSIGNAL_BUILD_TESTS=ON -DCALLSIGNAL_BUILD_BENCH="$bench" >/dev/null
 cmake --build "$build" -j "$jobs"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
