@@ -157,6 +157,10 @@ void ring(OfflineClient& device, const std::string& call_id) {
   REQUIRE(device.recorder.wait_call_state(call_id, CS_CALL_INCOMING));
 }
 
+// struct_size values a caller may wrongly pass for a struct of `size` bytes: tiny ones, one byte
+// short or over, and a larger future version.
+std::vector<std::size_t> wrong_struct_sizes(std::size_t size) { return {0, 1, 4, size - 1, size + 1, size + 64}; }
+
 }  // namespace
 
 TEST_CASE("version: cs_version and cs_version_number match the header", "[api]") {
@@ -366,7 +370,6 @@ TEST_CASE("create: the listener struct is copied and callbacks may all be NULL",
 }
 
 TEST_CASE("struct_size: wrong sizes of options and listener and call options and stats are invalid argument", "[api]") {
-  const std::vector<std::size_t> bad_sizes = {0, 1, 4};
 
   SECTION("client options") {
     struct {
@@ -375,10 +378,7 @@ TEST_CASE("struct_size: wrong sizes of options and listener and call options and
     } padded{};
     TestOptions options;
     padded.options = options.options();
-    std::vector<std::size_t> sizes = bad_sizes;
-    sizes.push_back(sizeof(cs_client_options_t) - 1);
-    sizes.push_back(sizeof(cs_client_options_t) + 1);
-    sizes.push_back(sizeof(cs_client_options_t) + 64);
+    const std::vector<std::size_t> sizes = wrong_struct_sizes(sizeof(cs_client_options_t));
     for (std::size_t size : sizes) {
       INFO("struct_size " << size);
       padded.options.struct_size = static_cast<uint32_t>(size);
@@ -391,10 +391,7 @@ TEST_CASE("struct_size: wrong sizes of options and listener and call options and
 
   SECTION("listener") {
     TestOptions options;
-    std::vector<std::size_t> sizes = bad_sizes;
-    sizes.push_back(sizeof(cs_listener_t) - 1);
-    sizes.push_back(sizeof(cs_listener_t) + 1);
-    sizes.push_back(sizeof(cs_listener_t) + 64);
+    const std::vector<std::size_t> sizes = wrong_struct_sizes(sizeof(cs_listener_t));
     for (std::size_t size : sizes) {
       INFO("struct_size " << size);
       Recorder recorder;
@@ -416,10 +413,7 @@ TEST_CASE("struct_size: wrong sizes of options and listener and call options and
   SECTION("call options and stats") {
     OfflineClient device;
     const char* callees[] = {"alice"};
-    std::vector<std::size_t> call_sizes = bad_sizes;
-    call_sizes.push_back(sizeof(cs_call_options_t) - 1);
-    call_sizes.push_back(sizeof(cs_call_options_t) + 1);
-    call_sizes.push_back(sizeof(cs_call_options_t) + 64);
+    const std::vector<std::size_t> call_sizes = wrong_struct_sizes(sizeof(cs_call_options_t));
     for (std::size_t size : call_sizes) {
       INFO("call options struct_size " << size);
       struct {
@@ -437,10 +431,7 @@ TEST_CASE("struct_size: wrong sizes of options and listener and call options and
     // Nothing was started: a valid call goes through.
     start_offline_call(device.client.get());
 
-    std::vector<std::size_t> stats_sizes = bad_sizes;
-    stats_sizes.push_back(sizeof(cs_stats_t) - 1);
-    stats_sizes.push_back(sizeof(cs_stats_t) + 1);
-    stats_sizes.push_back(sizeof(cs_stats_t) + 64);
+    const std::vector<std::size_t> stats_sizes = wrong_struct_sizes(sizeof(cs_stats_t));
     for (std::size_t size : stats_sizes) {
       INFO("stats struct_size " << size);
       struct {
