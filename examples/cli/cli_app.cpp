@@ -171,7 +171,8 @@ void CliApp::on_incoming_call(const cs_incoming_call_t& e) {
                  .list("members", std::vector<std::string>(e.members, e.members + e.member_count))
                  .raw_json("custom", e.custom_json)
                  .flag("waiting", e.waiting != 0)
-                 .flag("auto_accepted", e.auto_accepted != 0));
+                 .flag("auto_accepted", e.auto_accepted != 0)
+                 .flag("replayed", e.replayed != 0));
 }
 
 void CliApp::on_call_state(const cs_call_state_event_t& e) {

@@ -339,6 +339,9 @@ typedef struct cs_incoming_call {
   size_t member_count;
   int waiting;                   /* rings while we are in another call (call waiting) */
   int auto_accepted;             /* glare: it replaced our own outgoing call, already accepted */
+  int replayed;                  /* 1: an earlier run of the app received this invite and was
+                                    killed or closed before the SDK knew the app had it; that run
+                                    may have shown it. Check your own state before ringing again. */
 } cs_incoming_call_t;
 
 typedef struct cs_call_state_event {
@@ -455,8 +458,11 @@ CS_API int cs_client_create(const cs_client_options_t *options, const cs_listene
  * and frees the client. NULL is a no-op. From any thread but the event thread it returns once
  * no callback of this client runs any more, after calling release. From inside a callback it
  * returns at once: no further callback of this client is made after the current one returns,
- * and release runs on the event thread after it. Messages received but not yet handed to the
- * app stay in data_dir for the next cs_client_create(). A call racing destroy on another thread
+ * and release runs on the event thread after it; the disconnect then finishes in the background,
+ * and until it has, data_dir stays locked (a cs_client_create() on it fails with CS_E_IO: retry).
+ * Messages received but not yet handed to the app, or handed over in a callback that was still
+ * running, stay in data_dir for the next cs_client_create(), which hands them over again flagged
+ * `replayed` (cs_incoming_call_t). A call racing destroy on another thread
  * finishes safely (CS_E_CLOSED or its result). After destroy, the handle is refused with
  * CS_E_INVALID_ARGUMENT (and destroying it again is a no-op) for as long as its address has not
  * been reused by a newer client: do not keep using a destroyed handle. */

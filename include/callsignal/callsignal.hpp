@@ -194,6 +194,7 @@ struct IncomingCall {
   std::string custom_json;
   std::vector<std::string> callees, members;
   bool waiting = false, auto_accepted = false;
+  bool replayed = false;  // see cs_incoming_call_t::replayed
 };
 
 struct CallStateEvent {
@@ -303,7 +304,7 @@ struct ListenerBox {
       of(u).listener.on_incoming_call(IncomingCall{
           str(e->call_id), str(e->caller), static_cast<Media>(e->media), str(e->custom_json),
           strings(e->callees, e->callee_count), strings(e->members, e->member_count), e->waiting != 0,
-          e->auto_accepted != 0});
+          e->auto_accepted != 0, e->replayed != 0});
     });
   }
   static void call_state(void* u, const cs_call_state_event_t* e) noexcept {

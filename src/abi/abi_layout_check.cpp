@@ -109,7 +109,7 @@ static_assert(offsetof(cs_connection_event_t, attempt) == 32);
 static_assert(offsetof(cs_connection_event_t, retry_in_ms) == 36);
 
 // cs_incoming_call_t
-static_assert(sizeof(cs_incoming_call_t) == 72);
+static_assert(sizeof(cs_incoming_call_t) == 80);
 static_assert(offsetof(cs_incoming_call_t, call_id) == 0);
 static_assert(offsetof(cs_incoming_call_t, caller) == 8);
 static_assert(offsetof(cs_incoming_call_t, media) == 16);
@@ -120,6 +120,7 @@ static_assert(offsetof(cs_incoming_call_t, members) == 48);
 static_assert(offsetof(cs_incoming_call_t, member_count) == 56);
 static_assert(offsetof(cs_incoming_call_t, waiting) == 64);
 static_assert(offsetof(cs_incoming_call_t, auto_accepted) == 68);
+static_assert(offsetof(cs_incoming_call_t, replayed) == 72);
 
 // cs_call_state_event_t
 static_assert(sizeof(cs_call_state_event_t) == 16);

@@ -71,6 +71,7 @@ void AppListener::on_incoming_call(const NotifyIncoming& event) {
   c.member_count = members.size();
   c.waiting = event.waiting ? 1 : 0;
   c.auto_accepted = event.auto_accepted ? 1 : 0;
+  c.replayed = event.replayed ? 1 : 0;
   c_.on_incoming_call(c_.user_data, &c);
 }
 

@@ -52,6 +52,9 @@ struct NotifyIncoming {
   bool waiting = false;
   bool auto_accepted = false;
   std::vector<std::string> members;  // already in the call (an invite to a running call)
+  // Set by the client, not the machine: the invite was recorded by an earlier run of the app and
+  // is handed over again after a restart; that run may have shown it just before it died.
+  bool replayed = false;
 };
 // An incoming call this device never rang for (refused busy, or ended before it could ring).
 struct NotifyMissed { std::string call_id; std::string caller; EndReason reason = EndReason::busy; };

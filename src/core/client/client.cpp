@@ -242,7 +242,9 @@ class Client::Core final : public InboxListener, public std::enable_shared_from_
         break;
     }
     std::lock_guard<std::mutex> lock(machine_mu_);
+    replaying_ = replayed;
     carry_out(machine_.handle(IncomingMessage{message}, machine_now()), nullptr);
+    replaying_ = false;
   }
 
   void on_missed_call(const MissedCall& missed) override {
@@ -392,7 +394,9 @@ class Client::Core final : public InboxListener, public std::enable_shared_from_
               log_state(a);
               notify([a](ClientListener& l) { l.on_call_state(a); });
             } else if constexpr (std::is_same_v<A, NotifyIncoming>) {
-              notify([a](ClientListener& l) { l.on_incoming_call(a); });
+              NotifyIncoming incoming = a;
+              incoming.replayed = replaying_;
+              notify([incoming](ClientListener& l) { l.on_incoming_call(incoming); });
             } else if constexpr (std::is_same_v<A, NotifyMissed>) {
               MissedCallEvent missed{a.call_id, a.caller, a.reason};
               notify([missed](ClientListener& l) { l.on_missed_call(missed); });
@@ -594,6 +598,7 @@ class Client::Core final : public InboxListener, public std::enable_shared_from_
   std::mutex machine_mu_;  // the machine, its timers, the request tracker, the hello exchange
   CallMachine machine_;
   std::int64_t machine_now_ = 0;
+  bool replaying_ = false;  // under machine_mu_: the message being handled is a replay
   std::map<TimerKey, ArmedTimer> timers_;
   std::uint64_t timer_generation_ = 0;
   RequestTracker requests_;
