@@ -4,8 +4,9 @@
 //     holds the queued backlog until the marker comes back (or a deadline), so an invite already
 //     cancelled or ended in the same backlog never rings: the app gets a missed call instead
 //     (BacklogDrain);
-//   - it hands every other admitted message to the app once, then has it marked delivered in the
-//     ledger once the app has it (InboxListener::after_delivery); messages the ledger kept from before a restart come first, flagged as replayed;
+//   - it hands every other admitted message to the app once, and has it marked delivered in the
+//     ledger once the app has it (InboxListener::after_delivery); messages the ledger kept from
+//     before a restart come first, flagged as replayed;
 //   - it acks every durably recorded downlink message to the service (MessageFilter's
 //     on_recorded hook, see ack_recorded()), which re-sends until it gets the ack.
 //
