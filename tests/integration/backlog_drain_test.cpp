@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <functional>
+#include <initializer_list>
 #include <mutex>
 #include <vector>
 
@@ -57,6 +58,22 @@ struct Device {
   }
 };
 
+bool wait_connected(AppEvents& app) {
+  return app.connection.wait_for_count(
+      [](const ConnectionEvent& e) { return e.state == ConnectionState::connected; }, 1, kWait);
+}
+
+// The service side: publishes `messages`, signed, to `client_id`'s P2P topic and waits until the
+// broker has them all.
+void publish_signed(const std::string& uri, const std::string& client_id, const Signer& key,
+                    std::initializer_list<const Envelope*> messages) {
+  RecordingListener events;
+  auto service = make_session(test_config(uri, unique_device("svc")), events);
+  REQUIRE(service->start().ok());
+  for (const Envelope* m : messages) REQUIRE(service->publish(p2p_topic("dl", client_id), frame_of(*m, &key)).ok());
+  REQUIRE(events.published.wait_for_size(messages.size(), kWait));
+}
+
 }  // namespace
 
 TEST_CASE("an invite cancelled while the device was away never rings: a missed call instead",
@@ -69,22 +86,14 @@ TEST_CASE("an invite cancelled while the device was away never rings: a missed c
   {
     AppEvents app;
     Device first_run(config, service_key, app);  // registers the persistent session
-    REQUIRE(app.connection.wait_for_count(
-        [](const ConnectionEvent& e) { return e.state == ConnectionState::connected; }, 1, kWait));
+    REQUIRE(wait_connected(app));
   }
 
   // While the device is away: an invite and its cancel, then an invite that stays live.
-  RecordingListener service_events;
-  auto service = make_session(test_config(uri, unique_device("svc")), service_events);
-  REQUIRE(service->start().ok());
   const Envelope cancelled_invite = downlink(MessageType::invite, client_id, "c-gone");
   const Envelope cancel = downlink(MessageType::cancel, client_id, "c-gone");
   const Envelope live_invite = downlink(MessageType::invite, client_id, "c-live");
-  const std::string p2p = p2p_topic("dl", client_id);
-  for (const Envelope* m : {&cancelled_invite, &cancel, &live_invite}) {
-    REQUIRE(service->publish(p2p, frame_of(*m, &service_key)).ok());
-  }
-  REQUIRE(service_events.published.wait_for_size(3, kWait));
+  publish_signed(uri, client_id, service_key, {&cancelled_invite, &cancel, &live_invite});
 
   AppEvents app;
   Device device(config, service_key, app);
@@ -131,14 +140,10 @@ TEST_CASE("a message stays undelivered in the ledger until the app has it", "[dr
   Signer service_key = Signer::generate("svc-1").value();
   QueuedApp app;
   Device device(config, service_key, app);
-  REQUIRE(app.connection.wait_for_count(
-      [](const ConnectionEvent& e) { return e.state == ConnectionState::connected; }, 1, kWait));
+  REQUIRE(wait_connected(app));
 
-  RecordingListener service_events;
-  auto service = make_session(test_config(uri, unique_device("svc")), service_events);
-  REQUIRE(service->start().ok());
   const Envelope invite = downlink(MessageType::invite, client_id, "c-later");
-  REQUIRE(service->publish(p2p_topic("dl", client_id), frame_of(invite, &service_key)).ok());
+  publish_signed(uri, client_id, service_key, {&invite});
   REQUIRE(app.envelopes.wait_for_size(1, kWait));
 
   // Handed over, but the app's callback has not run: a kill now must replay it, not lose it.
